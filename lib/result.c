@@ -1,0 +1,71 @@
+/* Result allocation and metrics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util-internal.h"
+
+SEQPACK_EXPORT int seqpack_result_new(size_t n, seqpack_result **ret,
+				      seqpack_error *err)
+{
+	if (!ret)
+		return seterr(err, SEQPACK_ERR_INVALID, "ret is NULL");
+	if (n > SEQPACK_MAX_SEQUENCES)
+		return seterr(err, SEQPACK_ERR_TOO_MANY,
+			      "%zu sequences is more than the maximum %u", n,
+			      SEQPACK_MAX_SEQUENCES);
+	seqpack_result *r = calloc(1, sizeof(*r));
+	if (!r)
+		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+	/* n + 1 so that n == 0 still gets real, freeable arrays. */
+	r->items = malloc((n + 1) * sizeof(uint32_t));
+	r->offsets = malloc((n + 1) * sizeof(uint32_t));
+	r->used = malloc((n + 1) * sizeof(uint32_t));
+	if (!r->items || !r->offsets || !r->used) {
+		seqpack_result_free(r);
+		return seterr(err, SEQPACK_ERR_NOMEM,
+			      "out of memory for a result of %zu sequences", n);
+	}
+	r->n = n;
+	r->offsets[0] = 0;
+	*ret = r;
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT seqpack_result *seqpack_result_free(seqpack_result *r)
+{
+	if (r) {
+		free(r->items);
+		free(r->offsets);
+		free(r->used);
+		free(r);
+	}
+	return NULL;
+}
+
+SEQPACK_EXPORT void seqpack_metrics_compute(seqpack_result *r,
+					    const uint32_t *lengths,
+					    uint32_t capacity)
+{
+	if (!r)
+		return;
+	seqpack_metrics *m = &r->metrics;
+	uint64_t total = 0, maxi = 0;
+	for (size_t i = 0; i < r->n; i++)
+		total += lengths[i];
+	for (size_t b = 0; b < r->nbins; b++) {
+		uint64_t c = r->offsets[b + 1] - r->offsets[b];
+		if (c > maxi)
+			maxi = c;
+	}
+	m->bins = r->nbins;
+	m->total_tokens = total;
+	m->capacity = capacity;
+	m->padding_tokens = (uint64_t)r->nbins * capacity - total;
+	m->lower_bound = capacity ? (total + capacity - 1) / capacity : 0;
+	m->max_items_per_bin = maxi;
+	m->efficiency = r->nbins ? (double)total /
+				       ((double)r->nbins * (double)capacity)
+				 : 1.0;
+	m->mean_items_per_bin =
+		r->nbins ? (double)r->n / (double)r->nbins : 0.0;
+}

@@ -1,0 +1,147 @@
+/* Streaming: the core side of a plugin's stream hooks.  The core checks
+ * every length, numbers the packs and checks each emitted pack before the
+ * caller sees it, so a faulty plugin cannot hand out an over-full pack. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "registry-internal.h"
+#include "util-internal.h"
+
+struct seqpack_stream {
+	seqpack_registry *reg;
+	const struct plugin_entry *e;
+	void *ps; /* the plugin's stream */
+	seqpack_params params;
+	seqpack_pack_cb cb;
+	void *ctx;
+	uint64_t packs;
+	int finished;
+	int plugin_fault; /* an emitted pack broke the rules */
+	char fault[200];
+};
+
+static int emit(void *arg, const uint64_t *ids, size_t count, uint64_t used)
+{
+	seqpack_stream *s = arg;
+	if (count == 0 || used > s->params.capacity ||
+	    (s->params.max_items && count > s->params.max_items)) {
+		s->plugin_fault = 1;
+		snprintf(s->fault, sizeof(s->fault),
+			 "plugin %s emitted pack %llu with %zu sequences and %llu tokens (capacity %u, max_items %u)",
+			 s->e->info.name, (unsigned long long)s->packs, count,
+			 (unsigned long long)used, s->params.capacity,
+			 s->params.max_items);
+		return SEQPACK_ERR_VERIFY;
+	}
+	uint64_t pack = s->packs++;
+	return s->cb(s->ctx, pack, ids, count, used) ? SEQPACK_ERR_CALLBACK
+						     : SEQPACK_OK;
+}
+
+SEQPACK_EXPORT int seqpack_stream_open(seqpack_registry *reg,
+				       const char *algorithm,
+				       const seqpack_params *params,
+				       seqpack_pack_cb cb, void *ctx,
+				       seqpack_stream **ret, seqpack_error *err)
+{
+	if (!reg || !algorithm || !cb || !ret)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "registry, algorithm, callback and ret are required");
+	int rc = seqpack_params_check(params, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	const struct plugin_entry *e = registry_lookup(reg, algorithm);
+	if (!e)
+		return registry_not_found(reg, algorithm, err);
+	if (!(e->info.flags & SEQPACK_FLAG_STREAMING))
+		return seterr(err, SEQPACK_ERR_UNSUPPORTED,
+			      "algorithm '%s' is offline and cannot stream (streaming algorithms: nf, ff, bf, wf, hk)",
+			      algorithm);
+	seqpack_stream *s = calloc(1, sizeof(*s));
+	if (!s)
+		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+	s->e = e;
+	s->params = *params;
+	s->cb = cb;
+	s->ctx = ctx;
+	seqpack_error perr = {0};
+	s->ps = e->desc->stream_open(&s->params, emit, s, &perr);
+	if (!s->ps) {
+		free(s);
+		return seterr(err, perr.status ? perr.status : SEQPACK_ERR_PLUGIN,
+			      "%s: %s", algorithm,
+			      perr.message[0] ? perr.message
+					      : "cannot open stream");
+	}
+	s->reg = seqpack_registry_ref(reg);
+	*ret = s;
+	return SEQPACK_OK;
+}
+
+static int after_plugin(seqpack_stream *s, int rc, seqpack_error *perr,
+			seqpack_error *err)
+{
+	if (rc == SEQPACK_OK)
+		return SEQPACK_OK;
+	s->finished = 1; /* a failed stream accepts nothing more */
+	if (s->plugin_fault)
+		return seterr(err, SEQPACK_ERR_VERIFY, "%s", s->fault);
+	if (rc == SEQPACK_ERR_CALLBACK)
+		return seterr(err, rc, "the pack callback asked to stop after pack %llu",
+			      (unsigned long long)s->packs);
+	if (rc < 0 || rc >= SEQPACK_STATUS_COUNT_)
+		rc = SEQPACK_ERR_PLUGIN;
+	return seterr(err, rc, "%s: %s", s->e->info.name,
+		      perr->message[0] ? perr->message : seqpack_strerror(rc));
+}
+
+SEQPACK_EXPORT int seqpack_stream_push(seqpack_stream *s, uint64_t id,
+				       uint32_t length, seqpack_error *err)
+{
+	if (!s)
+		return seterr(err, SEQPACK_ERR_INVALID, "stream is NULL");
+	if (s->finished)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "stream is finished or failed; no more pushes");
+	if (length == 0)
+		return seterr(err, SEQPACK_ERR_LENGTH,
+			      "sequence %llu has length 0 (empty sequences cannot be packed)",
+			      (unsigned long long)id);
+	if (length > s->params.capacity)
+		return seterr(err, SEQPACK_ERR_LENGTH,
+			      "sequence %llu has length %u > capacity %u",
+			      (unsigned long long)id, length,
+			      s->params.capacity);
+	seqpack_error perr = {0};
+	int rc = s->e->desc->stream_push(s->ps, id, length, &perr);
+	return after_plugin(s, rc, &perr, err);
+}
+
+SEQPACK_EXPORT int seqpack_stream_finish(seqpack_stream *s, seqpack_error *err)
+{
+	if (!s)
+		return seterr(err, SEQPACK_ERR_INVALID, "stream is NULL");
+	if (s->finished)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "stream is already finished or failed");
+	seqpack_error perr = {0};
+	int rc = s->e->desc->stream_finish(s->ps, &perr);
+	rc = after_plugin(s, rc, &perr, err);
+	s->finished = 1;
+	return rc;
+}
+
+SEQPACK_EXPORT uint64_t seqpack_stream_packs(const seqpack_stream *s)
+{
+	return s ? s->packs : 0;
+}
+
+SEQPACK_EXPORT seqpack_stream *seqpack_stream_free(seqpack_stream *s)
+{
+	if (!s)
+		return NULL;
+	s->e->desc->stream_close(s->ps);
+	seqpack_registry_unref(s->reg);
+	free(s);
+	return NULL;
+}

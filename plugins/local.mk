@@ -1,0 +1,8 @@
+# Algorithm plugins: one libtool module per algorithm.  Each family has
+# its own fragment.
+plugin_LTLIBRARIES += plugins/nf.la
+plugins_nf_la_SOURCES = plugins/nf.c
+plugins_nf_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+
+include $(srcdir)/plugins/ff.mk
+include $(srcdir)/plugins/bf.mk
