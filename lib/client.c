@@ -1,0 +1,816 @@
+/* The seqpackd client: blocking request/reply over a Unix stream socket.
+ * The daemon is a separate process and may be buggy, so every reply is
+ * decoded with bounds checks, sizes are checked against what was asked
+ * before anything is allocated, and packings are verified against the
+ * lengths we sent. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <seqpack/client.h>
+
+#include "proto.h"
+#include "util-internal.h"
+
+/* Pushes buffered before a stream sends a batch. */
+#define STREAM_BATCH 8192u
+/* Replies other than PACK are small; a larger one is a broken daemon. */
+#define SMALL_REPLY_MAX (16u << 20)
+
+struct seqpack_client {
+	int fd;
+	int broken;              /* after an I/O or protocol error */
+	uint64_t next_id;
+	seqpack_daemon_info info;
+	struct sp_buf out;       /* the request being sent */
+	uint8_t *in;             /* the payload last received */
+	size_t incap;
+	uint64_t *ids;           /* scratch for stream events */
+	size_t idscap;
+	seqpack_client_stream **streams;
+	size_t nstreams, streamcap;
+};
+
+struct seqpack_client_stream {
+	seqpack_client *c;
+	uint32_t id;             /* the daemon's stream id */
+	seqpack_params params;
+	seqpack_pack_cb cb;
+	void *ctx;
+	uint64_t packs;
+	int done;                /* finished, failed or closed */
+	int cb_stopped;          /* the callback asked to stop */
+	int out_of_order;        /* the daemon skipped or repeated a pack */
+	uint64_t *bids;
+	uint32_t *blens;
+	size_t nbuf, batch;
+};
+
+static int broken(seqpack_client *c, int status, seqpack_error *err,
+		  const char *what)
+{
+	c->broken = 1;
+	return seterr(err, status, "seqpackd connection: %s", what);
+}
+
+static int send_all(seqpack_client *c, seqpack_error *err)
+{
+	size_t off = 0;
+	while (off < c->out.len) {
+		ssize_t w = send(c->fd, c->out.data + off, c->out.len - off,
+				 MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			c->broken = 1;
+			return seterr(err, SEQPACK_ERR_IO,
+				      "seqpackd connection: send: %s",
+				      strerror(errno));
+		}
+		off += (size_t)w;
+	}
+	return SEQPACK_OK;
+}
+
+static int read_exact(seqpack_client *c, uint8_t *p, size_t n,
+		      seqpack_error *err)
+{
+	while (n > 0) {
+		ssize_t r = read(c->fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			c->broken = 1;
+			return seterr(err, SEQPACK_ERR_IO,
+				      "seqpackd connection: read: %s",
+				      strerror(errno));
+		}
+		if (r == 0)
+			return broken(c, SEQPACK_ERR_IO, err,
+				      "the daemon closed the connection");
+		p += r;
+		n -= (size_t)r;
+	}
+	return SEQPACK_OK;
+}
+
+/* Read one message; its payload lands in c->in.  The buffer grows only as
+ * bytes arrive, so a lying length costs no more memory than was sent. */
+static int read_msg(seqpack_client *c, struct sp_header *h, size_t limit,
+		    seqpack_error *err)
+{
+	uint8_t hb[SP_HEADER_SIZE];
+	int rc = read_exact(c, hb, sizeof(hb), err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	sp_header_decode(hb, h);
+	if (h->magic != SP_MAGIC || h->version != SP_VERSION)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "reply with a wrong magic or protocol version");
+	if (h->length > limit)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "reply larger than the request can explain");
+	size_t have = 0;
+	while (have < h->length) {
+		if (have == c->incap) {
+			size_t cap = c->incap ? c->incap * 2 : 4096;
+			if (cap > h->length)
+				cap = h->length;
+			uint8_t *p = realloc(c->in, cap);
+			if (!p)
+				return seterr(err, SEQPACK_ERR_NOMEM,
+					      "out of memory for a %u-byte reply",
+					      h->length);
+			c->in = p;
+			c->incap = cap;
+		}
+		size_t want = h->length - have;
+		if (want > c->incap - have)
+			want = c->incap - have;
+		rc = read_exact(c, c->in + have, want, err);
+		if (rc != SEQPACK_OK)
+			return rc;
+		have += want;
+	}
+	return SEQPACK_OK;
+}
+
+static seqpack_client_stream *find_stream(seqpack_client *c, uint32_t id)
+{
+	for (size_t i = 0; i < c->nstreams; i++)
+		if (c->streams[i]->id == id)
+			return c->streams[i];
+	return NULL;
+}
+
+static int on_event(seqpack_client *c, const struct sp_header *h,
+		    seqpack_error *err)
+{
+	struct sp_rd r;
+	sp_rd_init(&r, c->in, h->length);
+	uint32_t sid = sp_get_u32(&r);
+	uint64_t pack = sp_get_u64(&r);
+	uint64_t used = sp_get_u64(&r);
+	uint32_t count = sp_get_u32(&r);
+	if (r.bad || sp_rd_left(&r) / 8 != count || sp_rd_left(&r) % 8)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "malformed stream pack event");
+	seqpack_client_stream *s = find_stream(c, sid);
+	if (!s)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "pack event for a stream we do not have");
+	if (s->cb_stopped || s->out_of_order)
+		return SEQPACK_OK;
+	if (pack != s->packs || count == 0 || used > s->params.capacity) {
+		s->out_of_order = 1;
+		return SEQPACK_OK;
+	}
+	if (count > c->idscap) {
+		uint64_t *p = realloc(c->ids, (size_t)count * sizeof(*p));
+		if (!p)
+			return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+		c->ids = p;
+		c->idscap = count;
+	}
+	for (uint32_t i = 0; i < count; i++)
+		c->ids[i] = sp_get_u64(&r);
+	s->packs++;
+	if (s->cb(s->ctx, pack, c->ids, count, used))
+		s->cb_stopped = 1;
+	return SEQPACK_OK;
+}
+
+/* Send the message in c->out (request id, type) and wait for its reply.
+ * Stream events met on the way go to their streams.  On success body
+ * reads the reply after its status. */
+static int rpc(seqpack_client *c, uint16_t type, uint64_t id, size_t limit,
+	       struct sp_rd *body, seqpack_error *err)
+{
+	if (c->broken)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "seqpackd connection failed earlier; reconnect");
+	int rc = send_all(c, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	for (;;) {
+		struct sp_header h;
+		rc = read_msg(c, &h, limit, err);
+		if (rc != SEQPACK_OK)
+			return rc;
+		if (h.type == SP_EVENT_PACK && h.id == id) {
+			rc = on_event(c, &h, err);
+			if (rc != SEQPACK_OK)
+				return rc;
+			continue;
+		}
+		int last = h.type == SP_ERROR;
+		if (!last && (h.type != (type | SP_REPLY) || h.id != id))
+			return broken(c, SEQPACK_ERR_PROTOCOL, err,
+				      "reply to a request we did not send");
+		sp_rd_init(body, c->in, h.length);
+		uint32_t status = sp_get_u32(body);
+		if (body->bad)
+			return broken(c, SEQPACK_ERR_PROTOCOL, err,
+				      "reply without a status");
+		if (status == SEQPACK_OK && !last)
+			return SEQPACK_OK;
+		char msg[sizeof(err->message)];
+		sp_get_str(body, msg, sizeof(msg));
+		if (status == SEQPACK_OK || status >= SEQPACK_STATUS_COUNT_)
+			status = SEQPACK_ERR_PROTOCOL;
+		if (last)
+			c->broken = 1;
+		return seterr(err, (int)status, "%s",
+			      body->bad ? seqpack_strerror((int)status) : msg);
+	}
+}
+
+static int begin(seqpack_client *c, uint16_t type, uint64_t *id,
+		 size_t *off)
+{
+	c->out.len = 0;
+	c->out.oom = 0;
+	*id = ++c->next_id;
+	*off = sp_begin(&c->out, type, *id);
+	return 0;
+}
+
+static int finish_msg(seqpack_client *c, size_t off, seqpack_error *err)
+{
+	sp_end(&c->out, off);
+	if (c->out.oom)
+		return seterr(err, SEQPACK_ERR_NOMEM,
+			      "out of memory for a request");
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT int seqpack_client_hello(seqpack_client *c,
+					seqpack_daemon_info *ret,
+					seqpack_error *err)
+{
+	if (!c || !ret)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "client and ret are required");
+	uint64_t id;
+	size_t off;
+	begin(c, SP_HELLO, &id, &off);
+	sp_put_u16(&c->out, SP_VERSION_MIN);
+	sp_put_u16(&c->out, SP_VERSION);
+	int rc = finish_msg(c, off, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	struct sp_rd r;
+	rc = rpc(c, SP_HELLO, id, 4096, &r, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	seqpack_daemon_info info = {0};
+	info.protocol = sp_get_u16(&r);
+	info.protocol_min = sp_get_u16(&r);
+	info.protocol_max = sp_get_u16(&r);
+	(void)sp_get_u16(&r);
+	sp_get_str(&r, info.version, sizeof(info.version));
+	info.max_request_bytes = sp_get_u32(&r);
+	info.max_lengths = sp_get_u32(&r);
+	info.max_inflight = sp_get_u32(&r);
+	info.max_streams = sp_get_u32(&r);
+	info.read_timeout_ms = sp_get_u32(&r);
+	info.idle_timeout_ms = sp_get_u32(&r);
+	if (r.bad)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "malformed HELLO reply");
+	if (info.protocol != SP_VERSION)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "the daemon chose a protocol version we do not speak");
+	c->info = info;
+	*ret = info;
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT int seqpack_client_connect(const char *path,
+					  seqpack_client **ret,
+					  seqpack_error *err)
+{
+	if (!ret)
+		return seterr(err, SEQPACK_ERR_INVALID, "ret is NULL");
+	if (!path)
+		path = secure_getenv("SEQPACK_SOCKET");
+	if (!path || !*path)
+		path = SEQPACK_DEFAULT_SOCKET;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "socket path '%s' is too long", path);
+	strcpy(sa.sun_path, path);
+	seqpack_client *c = calloc(1, sizeof(*c));
+	if (!c)
+		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		int e = errno;
+		free(c);
+		return seterr(err, SEQPACK_ERR_IO, "socket: %s", strerror(e));
+	}
+	int r;
+	do
+		r = connect(c->fd, (struct sockaddr *)&sa, sizeof(sa));
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int e = errno;
+		seqpack_client_close(c);
+		return seterr(err, e == EACCES || e == EPERM
+					   ? SEQPACK_ERR_PERMISSION
+					   : SEQPACK_ERR_IO,
+			      "cannot connect to seqpackd at '%s': %s", path,
+			      strerror(e));
+	}
+	seqpack_daemon_info info;
+	int rc = seqpack_client_hello(c, &info, err);
+	if (rc != SEQPACK_OK) {
+		seqpack_client_close(c);
+		return rc;
+	}
+	*ret = c;
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT seqpack_client *seqpack_client_close(seqpack_client *c)
+{
+	if (!c)
+		return NULL;
+	/* Streams left open die with the connection; the daemon frees its
+	 * side when it sees the close. */
+	for (size_t i = 0; i < c->nstreams; i++) {
+		c->streams[i]->c = NULL;
+		seqpack_client_stream_free(c->streams[i]);
+	}
+	free(c->streams);
+	if (c->fd >= 0)
+		close(c->fd);
+	sp_buf_free(&c->out);
+	free(c->in);
+	free(c->ids);
+	free(c);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+static char *dup_str(struct sp_rd *r)
+{
+	char tmp[1024];
+	sp_get_str(r, tmp, sizeof(tmp));
+	return r->bad ? NULL : strdup(tmp);
+}
+
+SEQPACK_EXPORT seqpack_algorithm_list *seqpack_algorithm_list_free(
+	seqpack_algorithm_list *l)
+{
+	if (!l)
+		return NULL;
+	for (size_t i = 0; i < l->count; i++) {
+		seqpack_plugin_info *p = &l->algorithms[i];
+		free((char *)p->name);
+		free((char *)p->title);
+		free((char *)p->description);
+		free((char *)p->path);
+	}
+	free(l->algorithms);
+	free(l);
+	return NULL;
+}
+
+SEQPACK_EXPORT int seqpack_client_list(seqpack_client *c,
+				       seqpack_algorithm_list **ret,
+				       seqpack_error *err)
+{
+	if (!c || !ret)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "client and ret are required");
+	uint64_t id;
+	size_t off;
+	begin(c, SP_LIST, &id, &off);
+	int rc = finish_msg(c, off, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	struct sp_rd r;
+	rc = rpc(c, SP_LIST, id, SMALL_REPLY_MAX, &r, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	uint32_t count = sp_get_u32(&r);
+	/* each entry takes at least 12 bytes: bound count before calloc */
+	if (r.bad || count > sp_rd_left(&r) / 12)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "malformed LIST reply");
+	seqpack_algorithm_list *l = calloc(1, sizeof(*l));
+	if (!l || !(l->algorithms = calloc(count + 1, sizeof(*l->algorithms)))) {
+		free(l);
+		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < count && !r.bad; i++) {
+		seqpack_plugin_info *p = &l->algorithms[i];
+		l->count = i + 1;
+		p->name = dup_str(&r);
+		p->title = dup_str(&r);
+		p->description = dup_str(&r);
+		p->flags = sp_get_u32(&r);
+		p->path = dup_str(&r);
+		if (!r.bad && (!p->name || !p->title || !p->description ||
+			       !p->path)) {
+			seqpack_algorithm_list_free(l);
+			return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+		}
+	}
+	if (r.bad || sp_rd_left(&r)) {
+		seqpack_algorithm_list_free(l);
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "malformed LIST reply");
+	}
+	*ret = l;
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT seqpack_daemon_stats *seqpack_daemon_stats_free(
+	seqpack_daemon_stats *s)
+{
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < s->count; i++)
+		free((char *)s->stats[i].name);
+	free(s->stats);
+	free(s);
+	return NULL;
+}
+
+SEQPACK_EXPORT uint64_t seqpack_daemon_stats_get(const seqpack_daemon_stats *s,
+						 const char *name)
+{
+	if (!s || !name)
+		return 0;
+	for (size_t i = 0; i < s->count; i++)
+		if (strcmp(s->stats[i].name, name) == 0)
+			return s->stats[i].value;
+	return 0;
+}
+
+SEQPACK_EXPORT int seqpack_client_stats(seqpack_client *c,
+					seqpack_daemon_stats **ret,
+					seqpack_error *err)
+{
+	if (!c || !ret)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "client and ret are required");
+	uint64_t id;
+	size_t off;
+	begin(c, SP_STATS, &id, &off);
+	int rc = finish_msg(c, off, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	struct sp_rd r;
+	rc = rpc(c, SP_STATS, id, SMALL_REPLY_MAX, &r, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	uint32_t count = sp_get_u32(&r);
+	if (r.bad || count > sp_rd_left(&r) / 10)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "malformed STATS reply");
+	seqpack_daemon_stats *s = calloc(1, sizeof(*s));
+	if (!s || !(s->stats = calloc(count + 1, sizeof(*s->stats)))) {
+		free(s);
+		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < count && !r.bad; i++) {
+		s->count = i + 1;
+		s->stats[i].name = dup_str(&r);
+		s->stats[i].value = sp_get_u64(&r);
+		if (!r.bad && !s->stats[i].name) {
+			seqpack_daemon_stats_free(s);
+			return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+		}
+	}
+	if (r.bad || sp_rd_left(&r)) {
+		seqpack_daemon_stats_free(s);
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "malformed STATS reply");
+	}
+	*ret = s;
+	return SEQPACK_OK;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int check_algorithm(const char *algorithm, seqpack_error *err)
+{
+	if (!algorithm)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "algorithm name is required");
+	if (strlen(algorithm) >= SEQPACK_NAME_MAX)
+		return seterr(err, SEQPACK_ERR_NOT_FOUND,
+			      "unknown algorithm '%.40s': names are at most %u characters",
+			      algorithm, SEQPACK_NAME_MAX - 1);
+	return SEQPACK_OK;
+}
+
+/* Decode a PACK reply body for the n lengths we sent. */
+static int decode_result(seqpack_client *c, struct sp_rd *r,
+			 const uint32_t *lengths, size_t n,
+			 const seqpack_params *params, seqpack_result **ret,
+			 seqpack_error *err)
+{
+	char name[SEQPACK_NAME_MAX];
+	sp_get_str(r, name, sizeof(name));
+	uint32_t rn = sp_get_u32(r);
+	uint32_t nbins = sp_get_u32(r);
+	seqpack_metrics m;
+	m.bins = sp_get_u64(r);
+	m.total_tokens = sp_get_u64(r);
+	m.capacity = sp_get_u64(r);
+	m.padding_tokens = sp_get_u64(r);
+	m.lower_bound = sp_get_u64(r);
+	m.max_items_per_bin = sp_get_u64(r);
+	m.efficiency = sp_get_f64(r);
+	m.mean_items_per_bin = sp_get_f64(r);
+	m.elapsed_ns = sp_get_u64(r);
+	if (r->bad || rn != n || nbins > n ||
+	    sp_rd_left(r) != ((size_t)n + 2 * (size_t)nbins + 1) * 4)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "PACK reply does not match the request");
+	seqpack_result *res;
+	int rc = seqpack_result_new(n, &res, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	sp_get_u32_array(r, res->items, n);
+	sp_get_u32_array(r, res->offsets, (size_t)nbins + 1);
+	sp_get_u32_array(r, res->used, nbins);
+	res->nbins = nbins;
+	res->metrics = m;
+	memcpy(res->algorithm, name, sizeof(name));
+	/* Never hand out a packing we have not checked: the daemon is
+	 * another program, and its reply crossed a socket. */
+	seqpack_error verr;
+	rc = seqpack_verify(lengths, n, params, res, &verr);
+	if (rc != SEQPACK_OK) {
+		seqpack_result_free(res);
+		return seterr(err, SEQPACK_ERR_VERIFY,
+			      "seqpackd returned a wrong packing: %s",
+			      verr.message);
+	}
+	*ret = res;
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT int seqpack_client_pack(seqpack_client *c,
+				       const char *algorithm,
+				       const uint32_t *lengths, size_t n,
+				       const seqpack_params *params,
+				       seqpack_result **ret,
+				       seqpack_error *err)
+{
+	if (!c || !ret)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "client and ret are required");
+	int rc = check_algorithm(algorithm, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	/* Same checks, same messages as in-process, without a round trip. */
+	rc = seqpack_params_check(params, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	rc = seqpack_lengths_check(lengths, n, params->capacity, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	if (n > c->info.max_lengths)
+		return seterr(err, SEQPACK_ERR_LIMIT,
+			      "%zu sequences is more than the daemon's limit of %u per request",
+			      n, c->info.max_lengths);
+	size_t size = 2 + strlen(algorithm) + SP_PARAMS_SIZE + 4 + 4 * n;
+	if (size > c->info.max_request_bytes)
+		return seterr(err, SEQPACK_ERR_LIMIT,
+			      "a request of %zu bytes is above the daemon's limit of %u",
+			      size, c->info.max_request_bytes);
+	uint64_t id;
+	size_t off;
+	begin(c, SP_PACK, &id, &off);
+	sp_put_str(&c->out, algorithm);
+	sp_put_params(&c->out, params);
+	sp_put_u32(&c->out, (uint32_t)n);
+	sp_put_u32_array(&c->out, lengths, n);
+	rc = finish_msg(c, off, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	/* status + name + counts + metrics + arrays: at most this much */
+	size_t limit = 4 + 2 + SEQPACK_NAME_MAX + 8 + 9 * 8 + (3 * n + 1) * 4;
+	struct sp_rd r;
+	rc = rpc(c, SP_PACK, id, limit, &r, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	return decode_result(c, &r, lengths, n, params, ret, err);
+}
+
+/* ------------------------------------------------------------------ */
+
+SEQPACK_EXPORT int seqpack_client_stream_open(seqpack_client *c,
+					      const char *algorithm,
+					      const seqpack_params *params,
+					      seqpack_pack_cb cb, void *ctx,
+					      seqpack_client_stream **ret,
+					      seqpack_error *err)
+{
+	if (!c || !cb || !ret)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "client, callback and ret are required");
+	int rc = check_algorithm(algorithm, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	rc = seqpack_params_check(params, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	seqpack_client_stream *s = calloc(1, sizeof(*s));
+	seqpack_client_stream **st = realloc(c->streams,
+					     (c->nstreams + 1) * sizeof(*st));
+	if (st)
+		c->streams = st;
+	if (s) {
+		/* a batch (8 + 12 per item) must fit in one request */
+		s->batch = STREAM_BATCH;
+		if (c->info.max_request_bytes / 12 < s->batch + 1)
+			s->batch = c->info.max_request_bytes / 12 - 1;
+	}
+	if (s && s->batch) {
+		s->bids = malloc(s->batch * sizeof(*s->bids));
+		s->blens = malloc(s->batch * sizeof(*s->blens));
+	}
+	if (!s || !st || !s->bids || !s->blens) {
+		if (s) {
+			free(s->bids);
+			free(s->blens);
+		}
+		free(s);
+		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+	}
+	uint64_t id;
+	size_t off;
+	begin(c, SP_STREAM_OPEN, &id, &off);
+	sp_put_str(&c->out, algorithm);
+	sp_put_params(&c->out, params);
+	rc = finish_msg(c, off, err);
+	struct sp_rd r;
+	if (rc == SEQPACK_OK)
+		rc = rpc(c, SP_STREAM_OPEN, id, 4096, &r, err);
+	if (rc == SEQPACK_OK) {
+		s->id = sp_get_u32(&r);
+		if (r.bad || find_stream(c, s->id))
+			rc = broken(c, SEQPACK_ERR_PROTOCOL, err,
+				    "malformed STREAM_OPEN reply");
+	}
+	if (rc != SEQPACK_OK) {
+		free(s->bids);
+		free(s->blens);
+		free(s);
+		return rc;
+	}
+	s->c = c;
+	s->params = *params;
+	s->cb = cb;
+	s->ctx = ctx;
+	c->streams[c->nstreams++] = s;
+	*ret = s;
+	return SEQPACK_OK;
+}
+
+/* Map what happened to the stream during an rpc onto the call's status,
+ * as seqpack_stream_* would report it. */
+static int stream_outcome(seqpack_client_stream *s, int rc,
+			  seqpack_error *err)
+{
+	if (rc == SEQPACK_OK && s->out_of_order)
+		rc = seterr(err, SEQPACK_ERR_PROTOCOL,
+			    "seqpackd sent stream packs out of order");
+	else if (rc == SEQPACK_OK && s->cb_stopped)
+		rc = seterr(err, SEQPACK_ERR_CALLBACK,
+			    "the pack callback asked to stop after pack %llu",
+			    (unsigned long long)(s->packs - 1));
+	if (rc != SEQPACK_OK)
+		s->done = 1;
+	return rc;
+}
+
+static int stream_ready(seqpack_client_stream *s, seqpack_error *err)
+{
+	if (!s)
+		return seterr(err, SEQPACK_ERR_INVALID, "stream is NULL");
+	if (!s->c)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "the stream's connection is closed");
+	if (s->done)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "stream is finished or failed; no more pushes");
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT int seqpack_client_stream_flush(seqpack_client_stream *s,
+					       seqpack_error *err)
+{
+	int rc = stream_ready(s, err);
+	if (rc != SEQPACK_OK || s->nbuf == 0)
+		return rc;
+	seqpack_client *c = s->c;
+	uint64_t id;
+	size_t off;
+	begin(c, SP_STREAM_PUSH, &id, &off);
+	sp_put_u32(&c->out, s->id);
+	sp_put_u32(&c->out, (uint32_t)s->nbuf);
+	if (sp_buf_reserve(&c->out, s->nbuf * 12) == 0)
+		for (size_t i = 0; i < s->nbuf; i++) {
+			sp_put_u64(&c->out, s->bids[i]);
+			sp_put_u32(&c->out, s->blens[i]);
+		}
+	s->nbuf = 0;
+	rc = finish_msg(c, off, err);
+	struct sp_rd r;
+	if (rc == SEQPACK_OK)
+		rc = rpc(c, SP_STREAM_PUSH, id, 4096, &r, err);
+	return stream_outcome(s, rc, err);
+}
+
+SEQPACK_EXPORT int seqpack_client_stream_push(seqpack_client_stream *s,
+					      uint64_t id, uint32_t length,
+					      seqpack_error *err)
+{
+	int rc = stream_ready(s, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	if (length == 0)
+		return seterr(err, SEQPACK_ERR_LENGTH,
+			      "sequence %llu has length 0 (empty sequences cannot be packed)",
+			      (unsigned long long)id);
+	if (length > s->params.capacity)
+		return seterr(err, SEQPACK_ERR_LENGTH,
+			      "sequence %llu has length %u > capacity %u",
+			      (unsigned long long)id, length,
+			      s->params.capacity);
+	s->bids[s->nbuf] = id;
+	s->blens[s->nbuf] = length;
+	if (++s->nbuf == s->batch)
+		return seqpack_client_stream_flush(s, err);
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT int seqpack_client_stream_finish(seqpack_client_stream *s,
+						seqpack_error *err)
+{
+	int rc = seqpack_client_stream_flush(s, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	seqpack_client *c = s->c;
+	uint64_t id;
+	size_t off;
+	begin(c, SP_STREAM_FINISH, &id, &off);
+	sp_put_u32(&c->out, s->id);
+	rc = finish_msg(c, off, err);
+	struct sp_rd r;
+	if (rc == SEQPACK_OK)
+		rc = rpc(c, SP_STREAM_FINISH, id, 4096, &r, err);
+	rc = stream_outcome(s, rc, err);
+	s->done = 1;
+	/* the daemon dropped its side after a finish, whatever the outcome */
+	s->id = UINT32_MAX;
+	return rc;
+}
+
+SEQPACK_EXPORT uint64_t seqpack_client_stream_packs(
+	const seqpack_client_stream *s)
+{
+	return s ? s->packs : 0;
+}
+
+SEQPACK_EXPORT seqpack_client_stream *seqpack_client_stream_free(
+	seqpack_client_stream *s)
+{
+	if (!s)
+		return NULL;
+	seqpack_client *c = s->c;
+	if (c) {
+		if (s->id != UINT32_MAX && !c->broken) {
+			uint64_t id;
+			size_t off;
+			struct sp_rd r;
+			begin(c, SP_STREAM_CLOSE, &id, &off);
+			sp_put_u32(&c->out, s->id);
+			if (finish_msg(c, off, NULL) == SEQPACK_OK)
+				(void)rpc(c, SP_STREAM_CLOSE, id, 4096, &r,
+					  NULL);
+		}
+		for (size_t i = 0; i < c->nstreams; i++)
+			if (c->streams[i] == s) {
+				c->streams[i] = c->streams[--c->nstreams];
+				break;
+			}
+	}
+	free(s->bids);
+	free(s->blens);
+	free(s);
+	return NULL;
+}
