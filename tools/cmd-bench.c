@@ -1,0 +1,435 @@
+/* seqpack bench: time packing algorithms against the floor of one
+ * counting-sort pass, over algorithms x capacities x length files.
+ *
+ * Each cell clamps the file's lengths to [1, C] (the convention of the
+ * public packing benchmarks), times the floor on those lengths, then times
+ * the algorithm: a first call on a fresh workspace (allocation and page
+ * faults included), one verification of that answer, then R calls on the
+ * same workspace, where R adapts so that a cell costs about --budget
+ * seconds.  Timing brackets seqpack_workspace_pack() alone, with
+ * SEQPACK_PARAM_VERIFY off. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "bench-target.h"
+
+#define MAX_LIST 64
+
+struct bench_opts {
+	const char *algs[MAX_LIST];
+	size_t nalgs;
+	uint32_t caps[MAX_LIST];
+	size_t ncaps;
+	struct bench_budget budget;
+	enum bench_format fmt;
+	uint32_t threads;
+	const char *socket;
+	bool quiet;
+};
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: seqpack bench [OPTION]... FILE...\n"
+	      "Time packing algorithms on length files against the floor of one\n"
+	      "counting-sort pass over the same lengths.\n\n"
+	      "  -a, --algorithm A[,B...]  algorithms (default: every loaded one)\n"
+	      "  -c, --capacity C[,C...]   bin capacities (default 2048); lengths\n"
+	      "                            are clamped to [1, C]\n"
+	      "  -r, --repeat R            exactly R timed calls per cell\n"
+	      "                            (default: adaptive, 5..200, ~0.3 s)\n"
+	      "  -b, --budget SECONDS      adaptive time per cell (default 0.3)\n"
+	      "  -t, --threads T           threads of parallel algorithms (0 = per CPU)\n"
+	      "  -s, --socket PATH         pack through the daemon at PATH\n"
+	      "  -j, --json                JSON array, one object per cell\n"
+	      "  -q, --quiet               no progress line\n"
+	      "  -h, --help                this help\n",
+	      fp);
+}
+
+static char *split_next(char **s)
+{
+	char *tok;
+	while ((tok = strsep(s, ",")) && !*tok)
+		;
+	return tok;
+}
+
+static int parse_caps(char *arg, struct bench_opts *o)
+{
+	char *s = arg, *tok;
+	while ((tok = split_next(&s))) {
+		char *end;
+		unsigned long v = strtoul(tok, &end, 10);
+		if (*end || tok[0] == '-' || v == 0 ||
+		    v > SEQPACK_MAX_CAPACITY) {
+			fprintf(stderr, "seqpack bench: bad capacity '%s'\n",
+				tok);
+			return -1;
+		}
+		if (o->ncaps == MAX_LIST) {
+			fprintf(stderr, "seqpack bench: too many capacities\n");
+			return -1;
+		}
+		o->caps[o->ncaps++] = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int parse_algs(char *arg, struct bench_opts *o)
+{
+	char *s = arg, *tok;
+	while ((tok = split_next(&s))) {
+		if (o->nalgs == MAX_LIST) {
+			fprintf(stderr, "seqpack bench: too many algorithms\n");
+			return -1;
+		}
+		o->algs[o->nalgs++] = tok;
+	}
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option longopts[] = {
+		{"algorithm", required_argument, NULL, 'a'},
+		{"capacity", required_argument, NULL, 'c'},
+		{"repeat", required_argument, NULL, 'r'},
+		{"budget", required_argument, NULL, 'b'},
+		{"threads", required_argument, NULL, 't'},
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int ch;
+	char *end;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "a:c:r:b:t:s:jqh", longopts,
+				 NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (parse_algs(optarg, o) != 0)
+				return 2;
+			break;
+		case 'c':
+			if (parse_caps(optarg, o) != 0)
+				return 2;
+			break;
+		case 'r': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || optarg[0] == '-' || v == 0 ||
+			    v > 1000000) {
+				fprintf(stderr,
+					"seqpack bench: bad repeat '%s'\n",
+					optarg);
+				return 2;
+			}
+			o->budget.fixed = (unsigned)v;
+			break;
+		}
+		case 'b': {
+			double v = strtod(optarg, &end);
+			if (*end || !(v > 0 && v <= 3600)) {
+				fprintf(stderr,
+					"seqpack bench: bad budget '%s'\n",
+					optarg);
+				return 2;
+			}
+			o->budget.seconds = v;
+			break;
+		}
+		case 't': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || optarg[0] == '-' || v > 4096) {
+				fprintf(stderr,
+					"seqpack bench: bad threads '%s'\n",
+					optarg);
+				return 2;
+			}
+			o->threads = (uint32_t)v;
+			break;
+		}
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'j':
+			o->fmt = BENCH_JSON;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "seqpack bench: no length file given\n");
+		usage(stderr);
+		return 2;
+	}
+	if (o->ncaps == 0)
+		o->caps[o->ncaps++] = 2048;
+	return 0;
+}
+
+/* The progress line: only on a terminal, only once a run has lasted a
+ * second, so short runs and redirected runs stay silent. */
+struct progress {
+	bool on;
+	bool shown;
+	uint64_t start;
+	size_t total;
+};
+
+static void progress_show(struct progress *p, size_t done,
+			  const char *alg, const char *file, uint32_t cap)
+{
+	if (!p->on || bench_now_ns() - p->start < 1000000000u)
+		return;
+	fprintf(stderr, "\r\033[Kbench: %zu/%zu %s %s cap %u", done + 1,
+		p->total, alg, file, cap);
+	p->shown = true;
+}
+
+static void progress_end(struct progress *p)
+{
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+}
+
+/* Time budget->min..max floor passes; fills floor fields of c. */
+static int time_floor(const uint32_t *len, size_t n, uint32_t cap,
+		      const struct bench_budget *b, uint64_t *times,
+		      struct bench_cell *c)
+{
+	struct bench_floor fl;
+	if (bench_floor_init(&fl, n, cap) != 0)
+		return -1;
+	volatile uint32_t sink = bench_floor_run(&fl, len, n, cap);
+	unsigned limit = b->fixed ? b->fixed : b->max, r = 0;
+	uint64_t spent = 0, budget = (uint64_t)(b->seconds * 1e9);
+	while (r < limit && (b->fixed || r < b->min || spent < budget)) {
+		uint64_t t0 = bench_now_ns();
+		sink ^= bench_floor_run(&fl, len, n, cap);
+		uint64_t dt = bench_now_ns() - t0;
+		times[r++] = dt;
+		spent += dt;
+	}
+	(void)sink;
+	bench_floor_fini(&fl);
+	uint64_t med = bench_median(times, r);
+	c->floor_us = (double)med / 1e3;
+	c->floor_min_us = (double)times[0] / 1e3;
+	c->floor_repeats = r;
+	return 0;
+}
+
+static int time_algorithm(const struct bench_target *tg, const char *alg,
+			  const uint32_t *len, size_t n,
+			  const seqpack_params *params,
+			  const struct bench_budget *b, uint64_t *times,
+			  uint64_t *plugin_times, struct bench_cell *c,
+			  seqpack_error *err)
+{
+	void *ctx;
+	int rc = tg->open(tg, &ctx, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	int hwm = bench_hwm_reset() == 0;
+	long rss0 = bench_status_kib("VmRSS");
+	size_t in0 = bench_malloc_in_use();
+	const seqpack_result *r;
+	uint64_t t0 = bench_now_ns();
+	rc = tg->pack(ctx, alg, len, n, params, &r, err);
+	uint64_t t1 = bench_now_ns();
+	if (rc != SEQPACK_OK)
+		goto out;
+	long hwm1 = bench_status_kib("VmHWM");
+	c->call_peak_kib = hwm && rss0 >= 0 && hwm1 >= rss0 ? hwm1 - rss0 : -1;
+	size_t in1 = bench_malloc_in_use();
+	c->retained_kib = in1 > in0 ? (long)((in1 - in0) / 1024) : 0;
+	c->first_us = (double)(t1 - t0) / 1e3;
+
+	seqpack_params vp = *params;
+	vp.flags |= SEQPACK_PARAM_VERIFY;
+	rc = seqpack_verify(len, n, &vp, r, err);
+	if (rc != SEQPACK_OK)
+		goto out;
+	c->bins = r->metrics.bins;
+	c->lower_bound = r->metrics.lower_bound;
+	c->efficiency = r->metrics.efficiency;
+
+	unsigned limit = b->fixed ? b->fixed : b->max, k = 0;
+	uint64_t spent = 0, budget = (uint64_t)(b->seconds * 1e9);
+	while (k < limit && (b->fixed || k < b->min || spent < budget)) {
+		t0 = bench_now_ns();
+		rc = tg->pack(ctx, alg, len, n, params, &r, err);
+		t1 = bench_now_ns();
+		if (rc != SEQPACK_OK)
+			goto out;
+		times[k] = t1 - t0;
+		plugin_times[k] = r->metrics.elapsed_ns;
+		spent += t1 - t0;
+		k++;
+	}
+	c->repeats = k;
+	c->median_us = (double)bench_median(times, k) / 1e3;
+	c->min_us = (double)times[0] / 1e3;
+	c->plugin_us = (double)bench_median(plugin_times, k) / 1e3;
+out:
+	tg->close(ctx);
+	return rc;
+}
+
+static int run(const struct bench_opts *o, const struct bench_target *tg,
+	       struct bench_file *files, size_t nfiles,
+	       struct bench_cell *cells)
+{
+	size_t maxn = 0;
+	for (size_t f = 0; f < nfiles; f++)
+		if (files[f].n > maxn)
+			maxn = files[f].n;
+	unsigned maxr = o->budget.fixed ? o->budget.fixed : o->budget.max;
+	size_t clamp_bytes = maxn * sizeof(uint32_t);
+	size_t times_bytes = (size_t)maxr * sizeof(uint64_t);
+	uint32_t *clamped = bench_map(clamp_bytes);
+	uint64_t *times = bench_map(times_bytes);
+	uint64_t *ptimes = bench_map(times_bytes);
+	int rc = 1;
+	if (!clamped || !times || !ptimes) {
+		fprintf(stderr, "seqpack bench: out of memory\n");
+		goto out;
+	}
+	struct progress pr = {.on = !o->quiet && isatty(STDERR_FILENO),
+			      .start = bench_now_ns(),
+			      .total = o->nalgs * nfiles * o->ncaps};
+	size_t k = 0;
+	for (size_t a = 0; a < o->nalgs; a++)
+		for (size_t f = 0; f < nfiles; f++)
+			for (size_t ci = 0; ci < o->ncaps; ci++, k++) {
+				uint32_t cap = o->caps[ci];
+				const struct bench_file *bf = &files[f];
+				struct bench_cell *c = &cells[k];
+				progress_show(&pr, k, o->algs[a], bf->name,
+					      cap);
+				for (size_t i = 0; i < bf->n; i++) {
+					uint32_t v = bf->lengths[i];
+					clamped[i] = v < 1 ? 1 : v > cap ? cap : v;
+				}
+				*c = (struct bench_cell){
+					.algorithm = o->algs[a],
+					.file = bf->name,
+					.path = bf->path,
+					.n = bf->n,
+					.capacity = cap,
+					.threads = o->threads,
+					.socket = o->socket != NULL,
+					.call_peak_kib = -1};
+				if (time_floor(clamped, bf->n, cap, &o->budget,
+					       times, c) != 0) {
+					progress_end(&pr);
+					fprintf(stderr,
+						"seqpack bench: out of memory\n");
+					goto out;
+				}
+				seqpack_params p;
+				seqpack_params_init(&p);
+				p.capacity = cap;
+				p.threads = o->threads;
+				p.flags &= ~SEQPACK_PARAM_VERIFY;
+				seqpack_error err = {0};
+				if (time_algorithm(tg, o->algs[a], clamped,
+						   bf->n, &p, &o->budget, times,
+						   ptimes, c, &err) != SEQPACK_OK) {
+					progress_end(&pr);
+					fprintf(stderr,
+						"seqpack bench: %s on %s at capacity %u: %s\n",
+						o->algs[a], bf->name, cap,
+						err.message);
+					goto out;
+				}
+				c->maxrss_kib = bench_maxrss_kib();
+			}
+	progress_end(&pr);
+	rc = 0;
+out:
+	bench_unmap(clamped, clamp_bytes);
+	bench_unmap(times, times_bytes);
+	bench_unmap(ptimes, times_bytes);
+	return rc;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_opts o = {
+		.budget = {.fixed = 0, .min = 5, .max = 200, .seconds = 0.3},
+		.fmt = BENCH_TABLE};
+	int rc = parse_opts(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+
+	struct bench_target tg;
+	seqpack_error err = {0};
+	if (bench_target_init(&tg, o.socket, &err) != SEQPACK_OK) {
+		fprintf(stderr, "seqpack bench: %s\n", err.message);
+		return 1;
+	}
+	rc = 1;
+	size_t nfiles = (size_t)(argc - optind);
+	struct bench_file *files = calloc(nfiles, sizeof(*files));
+	struct bench_cell *cells = NULL;
+	if (!files) {
+		fprintf(stderr, "seqpack bench: out of memory\n");
+		goto out;
+	}
+	if (o.nalgs == 0 && bench_target_all(&tg, o.algs, MAX_LIST,
+					     &o.nalgs, &err) != SEQPACK_OK) {
+		fprintf(stderr, "seqpack bench: %s\n", err.message);
+		goto out;
+	}
+	for (size_t a = 0; a < o.nalgs; a++)
+		if (bench_target_check(&tg, o.algs[a], &err) != SEQPACK_OK) {
+			fprintf(stderr, "seqpack bench: %s\n", err.message);
+			goto out;
+		}
+	for (size_t f = 0; f < nfiles; f++) {
+		char msg[512];
+		if (bench_file_load(argv[optind + (int)f], &files[f], msg,
+				    sizeof(msg)) != 0) {
+			fprintf(stderr, "seqpack bench: %s\n", msg);
+			goto out;
+		}
+	}
+	size_t ncells = o.nalgs * nfiles * o.ncaps;
+	cells = calloc(ncells ? ncells : 1, sizeof(*cells));
+	if (!cells) {
+		fprintf(stderr, "seqpack bench: out of memory\n");
+		goto out;
+	}
+	if (run(&o, &tg, files, nfiles, cells) != 0)
+		goto out;
+	bench_print(stdout, o.fmt, cells, ncells);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "seqpack bench: cannot write the output\n");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (files)
+		for (size_t f = 0; f < nfiles; f++)
+			bench_file_free(&files[f]);
+	free(files);
+	free(cells);
+	bench_target_fini(&tg);
+	return rc;
+}
