@@ -56,7 +56,7 @@ size_t bench_malloc_in_use(void);
 
 /* How many timed repetitions a cell gets. */
 struct bench_budget {
-	unsigned fixed;  /* --repeat: exactly this many, 0 = adaptive */
+	uint32_t fixed;  /* --repeat: exactly this many, 0 = adaptive */
 	unsigned min, max;
 	double seconds;  /* adaptive: stop after this much timed work */
 };
@@ -82,8 +82,6 @@ struct bench_cell {
 
 enum bench_format { BENCH_TABLE, BENCH_JSON };
 
-/* The subcommand: argv[0] is "bench". Returns the exit status. */
-int cmd_bench(int argc, char **argv);
 
 void bench_print(FILE *fp, enum bench_format fmt,
 		 const struct bench_cell *cells, size_t ncells);

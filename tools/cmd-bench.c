@@ -9,7 +9,6 @@
  * seconds.  Timing brackets seqpack_workspace_pack() alone, with
  * SEQPACK_PARAM_VERIFY off. */
 #include <getopt.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +17,14 @@
 
 #include "bench.h"
 #include "bench-target.h"
+#include "tool.h"
 
 #define MAX_LIST 64
+
+enum {
+	OPT_SOCKET = OPT_LOCAL,
+	OPT_BUDGET,
+};
 
 struct bench_opts {
 	const char *algs[MAX_LIST];
@@ -33,23 +38,38 @@ struct bench_opts {
 	bool quiet;
 };
 
-static void usage(FILE *fp)
+static void usage(void)
 {
-	fputs("Usage: seqpack bench [OPTION]... FILE...\n"
-	      "Time packing algorithms on length files against the floor of one\n"
-	      "counting-sort pass over the same lengths.\n\n"
-	      "  -a, --algorithm A[,B...]  algorithms (default: every loaded one)\n"
-	      "  -c, --capacity C[,C...]   bin capacities (default 2048); lengths\n"
-	      "                            are clamped to [1, C]\n"
-	      "  -r, --repeat R            exactly R timed calls per cell\n"
-	      "                            (default: adaptive, 5..200, ~0.3 s)\n"
-	      "  -b, --budget SECONDS      adaptive time per cell (default 0.3)\n"
-	      "  -t, --threads T           threads of parallel algorithms (0 = per CPU)\n"
-	      "  -s, --socket PATH         pack through the daemon at PATH\n"
-	      "  -j, --json                JSON array, one object per cell\n"
-	      "  -q, --quiet               no progress line\n"
-	      "  -h, --help                this help\n",
-	      fp);
+	printf("Usage: seqpack bench [OPTION]... FILE...\n"
+	       "Time packing algorithms on length files against the floor: one\n"
+	       "counting-sort pass over the same lengths, in the same process.\n"
+	       "\n"
+	       "Every cell (algorithm x capacity x file) clamps the lengths to [1, C],\n"
+	       "times one counting-sort pass, then the algorithm: a first call on a fresh\n"
+	       "workspace, then R calls reusing it.  FILEs hold integers separated by\n"
+	       "whitespace.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -a, --algorithm A[,B..] algorithms (default: every loaded one)\n"
+	       "  -c, --capacity C[,C..]  bin capacities (default 2048)\n"
+	       "  -r, --repeat R          exactly R timed calls per cell (default: as\n"
+	       "                          many as fit in the budget, 5 to 200)\n"
+	       "      --budget SECONDS    time per cell when adaptive (default 0.3)\n"
+	       "  -t, --threads T         workers of parallel algorithms, 0 = one per\n"
+	       "                          CPU (default 0)\n"
+	       "      --socket PATH       pack through the daemon at PATH (round trip\n"
+	       "                          included)\n"
+	       "  -j, --json              a JSON array, one object per cell\n"
+	       "  -q, --quiet             no progress line on a terminal\n"
+	       TOOL_COMMON_HELP
+	       "\n"
+	       "Columns: bins and lb (lower bound ceil(sum/C)), eff%% (efficiency),\n"
+	       "first_us (first call on a fresh workspace), median_us and min_us (the\n"
+	       "later calls), ns/seq (median per sequence), floor_us (median of the\n"
+	       "counting-sort pass), x_floor (median_us / floor_us), call_MiB (peak RSS\n"
+	       "growth during the first call), rss_MiB (peak RSS of the process).\n"
+	       "Exit status: 0 ok, 1 bad input data, 2 bad command line, 3 I/O error,\n"
+	       "4 packing failed, 5 cannot talk to the daemon.\n");
 }
 
 static char *split_next(char **s)
@@ -60,33 +80,28 @@ static char *split_next(char **s)
 	return tok;
 }
 
-static int parse_caps(char *arg, struct bench_opts *o)
+static int parse_caps(struct tool *t, char *arg, struct bench_opts *o)
 {
 	char *s = arg, *tok;
 	while ((tok = split_next(&s))) {
-		char *end;
-		unsigned long v = strtoul(tok, &end, 10);
-		if (*end || tok[0] == '-' || v == 0 ||
-		    v > SEQPACK_MAX_CAPACITY) {
-			fprintf(stderr, "seqpack bench: bad capacity '%s'\n",
-				tok);
-			return -1;
-		}
 		if (o->ncaps == MAX_LIST) {
-			fprintf(stderr, "seqpack bench: too many capacities\n");
+			tool_usage_error(t, "more than %d capacities", MAX_LIST);
 			return -1;
 		}
-		o->caps[o->ncaps++] = (uint32_t)v;
+		if (parse_u32_opt(t, "--capacity", tok, 1,
+				  SEQPACK_MAX_CAPACITY, &o->caps[o->ncaps]))
+			return -1;
+		o->ncaps++;
 	}
 	return 0;
 }
 
-static int parse_algs(char *arg, struct bench_opts *o)
+static int parse_algs(struct tool *t, char *arg, struct bench_opts *o)
 {
 	char *s = arg, *tok;
 	while ((tok = split_next(&s))) {
 		if (o->nalgs == MAX_LIST) {
-			fprintf(stderr, "seqpack bench: too many algorithms\n");
+			tool_usage_error(t, "more than %d algorithms", MAX_LIST);
 			return -1;
 		}
 		o->algs[o->nalgs++] = tok;
@@ -94,68 +109,60 @@ static int parse_algs(char *arg, struct bench_opts *o)
 	return 0;
 }
 
-static int parse_opts(int argc, char **argv, struct bench_opts *o)
+/* Returns -1 to go on, else the exit status. */
+static int parse_opts(struct tool *t, int argc, char **argv,
+		      struct bench_opts *o)
 {
 	static const struct option longopts[] = {
+		TOOL_COMMON_LONGOPTS,
 		{"algorithm", required_argument, NULL, 'a'},
 		{"capacity", required_argument, NULL, 'c'},
 		{"repeat", required_argument, NULL, 'r'},
-		{"budget", required_argument, NULL, 'b'},
+		{"budget", required_argument, NULL, OPT_BUDGET},
 		{"threads", required_argument, NULL, 't'},
-		{"socket", required_argument, NULL, 's'},
+		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"json", no_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int ch;
-	char *end;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "a:c:r:b:t:s:jqh", longopts,
-				 NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS "a:c:r:t:jq",
+				 longopts, NULL)) != -1) {
+		int stop = 0, status = 0;
+		if (tool_common_option(t, ch, optarg, usage, &stop, &status)) {
+			if (stop)
+				return status;
+			continue;
+		}
 		switch (ch) {
 		case 'a':
-			if (parse_algs(optarg, o) != 0)
-				return 2;
+			if (parse_algs(t, optarg, o) != 0)
+				return EXIT_USAGE;
 			break;
 		case 'c':
-			if (parse_caps(optarg, o) != 0)
-				return 2;
+			if (parse_caps(t, optarg, o) != 0)
+				return EXIT_USAGE;
 			break;
-		case 'r': {
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || optarg[0] == '-' || v == 0 ||
-			    v > 1000000) {
-				fprintf(stderr,
-					"seqpack bench: bad repeat '%s'\n",
-					optarg);
-				return 2;
-			}
-			o->budget.fixed = (unsigned)v;
+		case 'r':
+			if (parse_u32_opt(t, "--repeat", optarg, 1, 1000000,
+					  &o->budget.fixed))
+				return EXIT_USAGE;
 			break;
-		}
-		case 'b': {
+		case OPT_BUDGET: {
+			char *end;
 			double v = strtod(optarg, &end);
-			if (*end || !(v > 0 && v <= 3600)) {
-				fprintf(stderr,
-					"seqpack bench: bad budget '%s'\n",
+			if (end == optarg || *end || !(v > 0 && v <= 3600))
+				return tool_usage_error(
+					t, "--budget: '%s' is not a number of seconds in (0, 3600]",
 					optarg);
-				return 2;
-			}
 			o->budget.seconds = v;
 			break;
 		}
-		case 't': {
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || optarg[0] == '-' || v > 4096) {
-				fprintf(stderr,
-					"seqpack bench: bad threads '%s'\n",
-					optarg);
-				return 2;
-			}
-			o->threads = (uint32_t)v;
+		case 't':
+			if (parse_u32_opt(t, "--threads", optarg, 0, 4096,
+					  &o->threads))
+				return EXIT_USAGE;
 			break;
-		}
-		case 's':
+		case OPT_SOCKET:
 			o->socket = optarg;
 			break;
 		case 'j':
@@ -164,22 +171,15 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return -1;
 		default:
-			usage(stderr);
-			return 2;
+			return tool_usage_error(t, "unhandled option");
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "seqpack bench: no length file given\n");
-		usage(stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		return tool_usage_error(t, "no length file given");
 	if (o->ncaps == 0)
 		o->caps[o->ncaps++] = 2048;
-	return 0;
+	return -1;
 }
 
 /* The progress line: only on a terminal, only once a run has lasted a

@@ -1,0 +1,16 @@
+# seqpack: the command-line front end.  A subcommand is one cmd-NAME.c
+# file here plus one line in the table of tools/seqpack.c.
+bin_PROGRAMS += tools/seqpack
+tools_seqpack_SOURCES = \
+	tools/seqpack.c \
+	tools/tool.h \
+	tools/args.c \
+	tools/input.c \
+	tools/input.h \
+	tools/output.c \
+	tools/output.h \
+	tools/cmd-pack.c \
+	tools/cmd-stream.c \
+	tools/cmd-algorithms.c
+tools_seqpack_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tools_seqpack_LDADD = lib/libseqpack.la $(JSONC_LIBS)

@@ -1,0 +1,234 @@
+/* Option handling and messages shared by every subcommand. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+static void vmessage(const char *cmd, const char *kind, const char *fmt,
+		     va_list ap)
+{
+	/* One fprintf per line so that concurrent writers to a shared
+	 * stderr (tests, pipelines) do not interleave mid-line. */
+	char buf[1024];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fprintf(stderr, "seqpack: %s%s%s%s\n", cmd ? cmd : "", cmd ? ": " : "",
+		kind, buf);
+}
+
+void tool_error(const struct tool *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage(t ? t->cmd : NULL, "", fmt, ap);
+	va_end(ap);
+}
+
+void tool_warning(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage(NULL, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+int tool_usage_error(const struct tool *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage(t ? t->cmd : NULL, "", fmt, ap);
+	va_end(ap);
+	if (t && t->cmd)
+		fprintf(stderr, "Try 'seqpack %s --help'.\n", t->cmd);
+	else
+		fprintf(stderr, "Try 'seqpack --help'.\n");
+	return EXIT_USAGE;
+}
+
+int tool_common_option(struct tool *t, int c, const char *arg,
+		       void (*usage)(void), int *exit_now, int *status)
+{
+	(void)arg;
+	switch (c) {
+	case 'h':
+		usage();
+		*exit_now = 1;
+		*status = EXIT_OK;
+		return 1;
+	case 'v':
+		t->verbose = 1;
+		return 1;
+	case '?':
+		/* getopt_long has already named the bad option. */
+		fprintf(stderr, "Try 'seqpack %s --help'.\n", t->cmd);
+		*exit_now = 1;
+		*status = EXIT_USAGE;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void tool_print_diagnostics(const seqpack_registry *reg)
+{
+	size_t n = seqpack_registry_diagnostic_count(reg);
+	for (size_t i = 0; i < n; i++)
+		tool_warning("%s", seqpack_registry_diagnostic(reg, i));
+}
+
+seqpack_registry *tool_registry(struct tool *t)
+{
+	if (t->reg)
+		return t->reg;
+	seqpack_error err = {0};
+	if (seqpack_registry_open(NULL, &t->reg, &err) != SEQPACK_OK) {
+		tool_error(t, "cannot load plugins: %s", err.message);
+		t->reg = NULL;
+		return NULL;
+	}
+	if (t->verbose)
+		tool_print_diagnostics(t->reg);
+	return t->reg;
+}
+
+int tool_exit_for_status(int status)
+{
+	switch (status) {
+	case SEQPACK_OK:
+		return EXIT_OK;
+	case SEQPACK_ERR_LENGTH:
+	case SEQPACK_ERR_TOO_MANY:
+		return EXIT_DATA;
+	case SEQPACK_ERR_INVALID:
+	case SEQPACK_ERR_CAPACITY:
+	case SEQPACK_ERR_NOT_FOUND:
+	case SEQPACK_ERR_UNSUPPORTED:
+		return EXIT_USAGE;
+	case SEQPACK_ERR_IO:
+		return EXIT_IO;
+	case SEQPACK_ERR_PROTOCOL:
+	case SEQPACK_ERR_TIMEOUT:
+	case SEQPACK_ERR_PERMISSION:
+		return EXIT_DAEMON;
+	default:
+		return EXIT_PACK;
+	}
+}
+
+/* strtoull accepts leading space, a sign and wraps negatives: refuse all
+ * of that so "-1" never becomes 2^64-1. */
+static int parse_digits(const char *arg, uint64_t *ret)
+{
+	if (!arg || arg[0] < '0' || arg[0] > '9')
+		return -1;
+	errno = 0;
+	char *end = NULL;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno == ERANGE)
+		return -2;
+	if (*end != '\0')
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+int parse_u64_opt(const struct tool *t, const char *opt, const char *arg,
+		  uint64_t *ret)
+{
+	uint64_t v;
+	int rc = parse_digits(arg, &v);
+	if (rc == -2) {
+		tool_usage_error(t, "%s: '%s' is larger than %llu", opt, arg,
+				 (unsigned long long)UINT64_MAX);
+		return -1;
+	}
+	if (rc) {
+		tool_usage_error(t, "%s: '%s' is not a non-negative integer",
+				 opt, arg);
+		return -1;
+	}
+	*ret = v;
+	return 0;
+}
+
+int parse_u32_opt(const struct tool *t, const char *opt, const char *arg,
+		  uint32_t min, uint32_t max, uint32_t *ret)
+{
+	uint64_t v;
+	int rc = parse_digits(arg, &v);
+	if (rc == -1) {
+		tool_usage_error(t, "%s: '%s' is not a non-negative integer",
+				 opt, arg);
+		return -1;
+	}
+	if (rc == -2 || v < min || v > max) {
+		tool_usage_error(t, "%s: '%s' is out of range (%u to %u)", opt,
+				 arg, min, max);
+		return -1;
+	}
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+int tool_one_file(const struct tool *t, int argc, char **argv, int optind_,
+		  const char **ret)
+{
+	if (argc - optind_ > 1) {
+		tool_usage_error(t, "too many operands: '%s' (at most one FILE)",
+				 argv[optind_ + 1]);
+		return -1;
+	}
+	*ret = optind_ < argc ? argv[optind_] : NULL;
+	return 0;
+}
+
+static const struct {
+	uint32_t flag;
+	const char *name;
+} flag_names[] = {
+	{ SEQPACK_FLAG_OFFLINE, "offline" },
+	{ SEQPACK_FLAG_ONLINE, "online" },
+	{ SEQPACK_FLAG_STREAMING, "streaming" },
+	{ SEQPACK_FLAG_PARALLEL, "parallel" },
+	{ SEQPACK_FLAG_RANDOMISED, "randomised" },
+};
+
+const char *tool_flag_names(uint32_t flags, const char *sep, char *buf,
+			    size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (!(flags & flag_names[i].flag))
+			continue;
+		int w = snprintf(buf + used, len - used, "%s%s",
+				 used ? sep : "", flag_names[i].name);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+	}
+	return buf;
+}
+
+const char *tool_algorithm_list(const seqpack_registry *reg, uint32_t flags,
+				char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	size_t n = seqpack_registry_count(reg);
+	for (size_t i = 0; i < n; i++) {
+		const seqpack_plugin_info *p = seqpack_registry_get(reg, i);
+		if ((p->flags & flags) != flags)
+			continue;
+		int w = snprintf(buf + used, len - used, "%s%s",
+				 used ? ", " : "", p->name);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+	}
+	if (!used)
+		snprintf(buf, len, "none loaded");
+	return buf;
+}

@@ -1,0 +1,560 @@
+/* Length readers.  The whole input is read into memory first: the format
+ * is detected from its first bytes, and nothing is printed before every
+ * length has been checked. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "input.h"
+
+void lengths_free(struct lengths *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static int lengths_push(struct lengths *l, uint32_t v)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		if (cap > SIZE_MAX / sizeof(*l->v))
+			return -1;
+		uint32_t *nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = v;
+	return 0;
+}
+
+enum loc { LOC_LINE, LOC_ELEMENT };
+
+static const char *loc_name(enum loc kind)
+{
+	return kind == LOC_LINE ? "line" : "element";
+}
+
+/* Copy at most 40 bytes of token text for a message, replacing bytes that
+ * would garble a terminal (anything but printable ASCII). */
+static void quote_token(char *buf, size_t size, const char *s, size_t n)
+{
+	size_t max = size - 4, j = 0;
+	for (size_t i = 0; i < n && j < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+		buf[j++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	if (n > max)
+		memcpy(buf + j, "...", 3), j += 3;
+	buf[j] = '\0';
+}
+
+/* Check one value and append it.  neg: the text had a minus sign; v is the
+ * magnitude, saturated at UINT64_MAX; text is what the input said. */
+static int add_value(const struct input_ctx *ctx, enum loc kind, size_t where,
+		     int neg, uint64_t v, const char *text)
+{
+	size_t seq = ctx->base_index + ctx->out->n;
+	const char *k = loc_name(kind);
+	if (neg && v != 0) {
+		tool_error(ctx->t, "%s: %s %zu: '%s' is negative (a length counts tokens)",
+			   ctx->name, k, where, text);
+		return EXIT_DATA;
+	}
+	if (v > UINT32_MAX) {
+		tool_error(ctx->t, "%s: %s %zu: '%s' is larger than 4294967295 (2^32-1), the largest length",
+			   ctx->name, k, where, text);
+		return EXIT_DATA;
+	}
+	if (v == 0) {
+		tool_error(ctx->t, "%s: %s %zu: sequence %zu has length 0; empty sequences are refused because they carry no tokens to train on",
+			   ctx->name, k, where, seq);
+		return EXIT_DATA;
+	}
+	if (ctx->capacity && v > ctx->capacity) {
+		tool_error(ctx->t, "%s: %s %zu: sequence %zu has length %llu > capacity %u",
+			   ctx->name, k, where, seq, (unsigned long long)v,
+			   ctx->capacity);
+		return EXIT_DATA;
+	}
+	if (seq >= SEQPACK_MAX_SEQUENCES) {
+		tool_error(ctx->t, "%s: %s %zu: more than %llu sequences",
+			   ctx->name, k, where,
+			   (unsigned long long)SEQPACK_MAX_SEQUENCES);
+		return EXIT_DATA;
+	}
+	if (lengths_push(ctx->out, (uint32_t)v)) {
+		tool_error(ctx->t, "%s: out of memory after %zu sequences",
+			   ctx->name, ctx->out->n);
+		return EXIT_PACK;
+	}
+	return EXIT_OK;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+/* ------------------------------------------------------------------ */
+/* Plain text                                                          */
+
+int input_parse_text(const struct input_ctx *ctx, const char *buf, size_t len,
+		     size_t first_line)
+{
+	size_t line = first_line;
+	size_t i = 0;
+	while (i < len) {
+		char c = buf[i];
+		if (is_space(c)) {
+			if (c == '\n')
+				line++;
+			i++;
+			continue;
+		}
+		size_t start = i;
+		while (i < len && !is_space(buf[i]))
+			i++;
+		const char *tok = buf + start;
+		size_t n = i - start;
+		int neg = tok[0] == '-';
+		size_t d = neg ? 1 : 0;
+		uint64_t v = 0;
+		int ok = d < n;
+		for (; ok && d < n; d++) {
+			unsigned digit = (unsigned char)tok[d] - '0';
+			if (digit > 9) {
+				ok = 0;
+				break;
+			}
+			v = v > (UINT64_MAX - digit) / 10 ? UINT64_MAX
+							  : v * 10 + digit;
+		}
+		char text[48];
+		quote_token(text, sizeof(text), tok, n);
+		if (!ok) {
+			tool_error(ctx->t, "%s: line %zu: '%s' is not a non-negative integer",
+				   ctx->name, line, text);
+			return EXIT_DATA;
+		}
+		int rc = add_value(ctx, LOC_LINE, line, neg, v, text);
+		if (rc)
+			return rc;
+	}
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+
+/* Line and column (1-based) of byte offset off in buf. */
+static void line_col(const char *buf, size_t off, size_t *line, size_t *col)
+{
+	size_t l = 1, c = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (buf[i] == '\n')
+			l++, c = 1;
+		else
+			c++;
+	}
+	*line = l;
+	*col = c;
+}
+
+static size_t parse_end(json_tokener *tok)
+{
+#if defined(JSON_C_VERSION_NUM) && JSON_C_VERSION_NUM >= ((0 << 16) | (15 << 8))
+	return json_tokener_get_parse_end(tok);
+#else
+	return (size_t)tok->char_offset;
+#endif
+}
+
+/* Parse exactly one JSON value from buf[0..len), nothing but whitespace
+ * after it.  On failure write "line L, column C: malformed JSON: why" to
+ * msg and return NULL.  line0 numbers the first line of buf. */
+static json_object *parse_json(const char *buf, size_t len, size_t line0,
+			       char *msg, size_t msglen)
+{
+	json_tokener *tok = json_tokener_new();
+	if (!tok) {
+		snprintf(msg, msglen, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_object *obj = NULL;
+	enum json_tokener_error jerr = json_tokener_continue;
+	size_t off = 0;
+	/* json-c takes an int length: feed big inputs in slices. */
+	while (off < len) {
+		size_t chunk = len - off > (size_t)INT_MAX / 2 ? (size_t)INT_MAX / 2
+							       : len - off;
+		obj = json_tokener_parse_ex(tok, buf + off, (int)chunk);
+		jerr = json_tokener_get_error(tok);
+		if (jerr != json_tokener_continue) {
+			off += parse_end(tok);
+			break;
+		}
+		off += chunk;
+	}
+	json_tokener_free(tok);
+	const char *why = NULL;
+	if (!obj)
+		/* json_tokener_continue: it still wants a closing bracket. */
+		why = jerr == json_tokener_continue
+			      ? "unexpected end of input"
+			      : json_tokener_error_desc(jerr);
+	while (!why && off < len && is_space(buf[off]))
+		off++;
+	if (!why && off < len)
+		why = "unexpected data after the value";
+	if (!why)
+		return obj;
+	json_object_put(obj);
+	size_t line, col;
+	line_col(buf, off, &line, &col);
+	snprintf(msg, msglen, "line %zu, column %zu: malformed JSON: %s",
+		 line + line0 - 1, col, why);
+	return NULL;
+}
+
+/* A JSON value that must be a length. */
+static int add_json_value(const struct input_ctx *ctx, enum loc kind,
+			  size_t where, json_object *o)
+{
+	char text[48];
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	quote_token(text, sizeof(text), s ? s : "?", s ? strlen(s) : 1);
+	if (!json_object_is_type(o, json_type_int)) {
+		tool_error(ctx->t, "%s: %s %zu: '%s' is not a non-negative integer",
+			   ctx->name, loc_name(kind), where, text);
+		return EXIT_DATA;
+	}
+	int64_t v = json_object_get_int64(o);
+	return add_value(ctx, kind, where, v < 0,
+			 v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, text);
+}
+
+static int parse_json_array(const struct input_ctx *ctx, const char *buf,
+			    size_t len)
+{
+	char msg[256];
+	json_object *arr = parse_json(buf, len, 1, msg, sizeof(msg));
+	if (!arr) {
+		tool_error(ctx->t, "%s: %s", ctx->name, msg);
+		return EXIT_DATA;
+	}
+	int rc = EXIT_OK;
+	if (!json_object_is_type(arr, json_type_array)) {
+		tool_error(ctx->t, "%s: expected a JSON array of integers",
+			   ctx->name);
+		rc = EXIT_DATA;
+	}
+	size_t n = rc ? 0 : json_object_array_length(arr);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = add_json_value(ctx, LOC_ELEMENT, i,
+				    json_object_array_get_idx(arr, i));
+	json_object_put(arr);
+	return rc;
+}
+
+int input_parse_jsonl_line(const struct input_ctx *ctx, const char *line,
+			   size_t len, size_t lineno)
+{
+	char msg[256];
+	json_object *o = parse_json(line, len, lineno, msg, sizeof(msg));
+	if (!o) {
+		tool_error(ctx->t, "%s: %s", ctx->name, msg);
+		return EXIT_DATA;
+	}
+	int rc = EXIT_OK;
+	json_object *f;
+	if (!json_object_is_type(o, json_type_object)) {
+		tool_error(ctx->t, "%s: line %zu: expected a JSON object with a \"length\" or \"input_ids\" field",
+			   ctx->name, lineno);
+		rc = EXIT_DATA;
+	} else if (json_object_object_get_ex(o, "length", &f)) {
+		rc = add_json_value(ctx, LOC_LINE, lineno, f);
+	} else if (json_object_object_get_ex(o, "input_ids", &f)) {
+		if (!json_object_is_type(f, json_type_array)) {
+			tool_error(ctx->t, "%s: line %zu: \"input_ids\" is not an array",
+				   ctx->name, lineno);
+			rc = EXIT_DATA;
+		} else {
+			size_t n = json_object_array_length(f);
+			char text[32];
+			snprintf(text, sizeof(text), "%zu", n);
+			rc = add_value(ctx, LOC_LINE, lineno, 0, n, text);
+		}
+	} else {
+		tool_error(ctx->t, "%s: line %zu: object has neither a \"length\" nor an \"input_ids\" field",
+			   ctx->name, lineno);
+		rc = EXIT_DATA;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+static int parse_jsonl(const struct input_ctx *ctx, const char *buf,
+		       size_t len)
+{
+	size_t lineno = 1;
+	for (size_t i = 0; i < len; lineno++) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		size_t j = i;
+		while (j < end && is_space(buf[j]))
+			j++;
+		if (j < end) {
+			int rc = input_parse_jsonl_line(ctx, buf + i, end - i,
+							lineno);
+			if (rc)
+				return rc;
+		}
+		i = end + 1;
+	}
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* .npy (NumPy format 1.0, 2.0, 3.0), 1-D integer arrays               */
+
+static const char npy_magic[6] = "\x93NUMPY";
+
+/* Find 'key': in the header dict and return what follows, or NULL. */
+static const char *npy_field(const char *h, const char *key)
+{
+	char pat[32];
+	snprintf(pat, sizeof(pat), "'%s'", key);
+	const char *p = strstr(h, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	if (*p != ':')
+		return NULL;
+	p++;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+/* Parse "(N,)" (spaces allowed) into *n; -1 for any other shape. */
+static int npy_shape_1d(const char *s, unsigned long long *n)
+{
+	if (*s++ != '(')
+		return -1;
+	while (*s == ' ')
+		s++;
+	if (*s < '0' || *s > '9')
+		return -1;
+	unsigned long long v = 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (ULLONG_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	while (*s == ' ')
+		s++;
+	if (*s++ != ',')
+		return -1;
+	while (*s == ' ')
+		s++;
+	if (*s != ')')
+		return -1;
+	*n = v;
+	return 0;
+}
+
+static int host_little_endian(void)
+{
+	const uint16_t one = 1;
+	return *(const unsigned char *)&one == 1;
+}
+
+static int parse_npy(const struct input_ctx *ctx, const char *buf, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	if (len < 10) {
+		tool_error(ctx->t, "%s: truncated .npy header", ctx->name);
+		return EXIT_DATA;
+	}
+	size_t hlen, hstart;
+	if (u[6] == 1) {
+		hlen = (size_t)u[8] | (size_t)u[9] << 8;
+		hstart = 10;
+	} else if ((u[6] == 2 || u[6] == 3) && len >= 12) {
+		hlen = (size_t)u[8] | (size_t)u[9] << 8 | (size_t)u[10] << 16 |
+		       (size_t)u[11] << 24;
+		hstart = 12;
+	} else {
+		tool_error(ctx->t, "%s: unsupported .npy format version %u.%u",
+			   ctx->name, u[6], u[7]);
+		return EXIT_DATA;
+	}
+	if (hlen > len - hstart) {
+		tool_error(ctx->t, "%s: truncated .npy header", ctx->name);
+		return EXIT_DATA;
+	}
+	char *h = malloc(hlen + 1);
+	if (!h) {
+		tool_error(ctx->t, "%s: out of memory", ctx->name);
+		return EXIT_PACK;
+	}
+	memcpy(h, buf + hstart, hlen);
+	h[hlen] = '\0';
+
+	int rc = EXIT_DATA;
+	const char *d = npy_field(h, "descr");
+	const char *f = npy_field(h, "fortran_order");
+	const char *s = npy_field(h, "shape");
+	char order = 0, kind = 0;
+	unsigned size = 0;
+	if (!d || !s || !f ||
+	    sscanf(d, "'%c%c%u'", &order, &kind, &size) != 3) {
+		tool_error(ctx->t, "%s: malformed .npy header: %s", ctx->name, h);
+		goto out;
+	}
+	if ((kind != 'i' && kind != 'u') ||
+	    (size != 1 && size != 2 && size != 4 && size != 8)) {
+		tool_error(ctx->t, "%s: .npy dtype '%c%c%u' is not an integer type (want int8..int64 or uint8..uint64)",
+			   ctx->name, order, kind, size);
+		goto out;
+	}
+	if (order != '<' && order != '>' && order != '|' && order != '=') {
+		tool_error(ctx->t, "%s: .npy dtype has unknown byte order '%c'",
+			   ctx->name, order);
+		goto out;
+	}
+	int little = order == '<' || order == '|' ||
+		     (order == '=' && host_little_endian());
+	unsigned long long n = 0;
+	if (npy_shape_1d(s, &n)) {
+		tool_error(ctx->t, "%s: .npy array is not one-dimensional (shape %.40s)",
+			   ctx->name, s);
+		goto out;
+	}
+	size_t data = hstart + hlen;
+	if (n > (len - data) / size || n * size != len - data) {
+		tool_error(ctx->t, "%s: .npy data holds %zu bytes, shape (%llu,) of %u-byte integers needs %llu",
+			   ctx->name, len - data, n, size,
+			   (unsigned long long)n * size);
+		goto out;
+	}
+	rc = EXIT_OK;
+	const unsigned char *p = u + data;
+	for (size_t i = 0; i < n && !rc; i++, p += size) {
+		uint64_t raw = 0;
+		for (unsigned b = 0; b < size; b++) {
+			unsigned shift = little ? b : size - 1 - b;
+			raw |= (uint64_t)p[b] << (8 * shift);
+		}
+		int neg = 0;
+		uint64_t mag = raw;
+		if (kind == 'i' && size < 8 && (raw >> (8 * size - 1)) & 1) {
+			neg = 1;
+			mag = (UINT64_C(1) << (8 * size)) - raw;
+		} else if (kind == 'i' && size == 8 && (raw >> 63)) {
+			neg = 1;
+			mag = (uint64_t)0 - raw;
+		}
+		char text[32];
+		snprintf(text, sizeof(text), "%s%llu", neg ? "-" : "",
+			 (unsigned long long)mag);
+		rc = add_value(ctx, LOC_ELEMENT, i, neg, mag, text);
+	}
+out:
+	free(h);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading and dispatch                                                */
+
+static int read_all(const struct tool *t, const char *name, FILE *f,
+		    char **ret, size_t *retlen)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		tool_error(t, "%s: out of memory", name);
+		return EXIT_PACK;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap > SIZE_MAX / 2) {
+				free(buf);
+				tool_error(t, "%s: input too large", name);
+				return EXIT_PACK;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				tool_error(t, "%s: out of memory", name);
+				return EXIT_PACK;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		size_t got = fread(buf + len, 1, cap - len - 1, f);
+		len += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				int e = errno;
+				free(buf);
+				tool_error(t, "%s: read error: %s", name,
+					   strerror(e));
+				return EXIT_IO;
+			}
+			break;
+		}
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*retlen = len;
+	return EXIT_OK;
+}
+
+int input_read(const struct tool *t, const char *path, uint32_t capacity,
+	       struct lengths *out)
+{
+	int use_stdin = !path || strcmp(path, "-") == 0;
+	const char *name = use_stdin ? "<stdin>" : path;
+	FILE *f = use_stdin ? stdin : fopen(path, "rb");
+	if (!f) {
+		tool_error(t, "cannot open %s: %s", path, strerror(errno));
+		return EXIT_IO;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = read_all(t, name, f, &buf, &len);
+	if (!use_stdin)
+		fclose(f);
+	if (rc)
+		return rc;
+
+	struct input_ctx ctx = { .t = t, .name = name, .capacity = capacity,
+				 .base_index = 0, .out = out };
+	size_t first = 0;
+	while (first < len && is_space(buf[first]))
+		first++;
+	if (len >= sizeof(npy_magic) &&
+	    memcmp(buf, npy_magic, sizeof(npy_magic)) == 0)
+		rc = parse_npy(&ctx, buf, len);
+	else if (first < len && buf[first] == '[')
+		rc = parse_json_array(&ctx, buf, len);
+	else if (first < len && buf[first] == '{')
+		rc = parse_jsonl(&ctx, buf, len);
+	else
+		rc = input_parse_text(&ctx, buf, len, 1);
+	free(buf);
+	return rc;
+}

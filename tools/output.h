@@ -1,0 +1,55 @@
+/* output.h - building answers in memory before they reach stdout, so that
+ * a failure never leaves a partial answer behind, and writing packings as
+ * JSON or text. */
+#ifndef SEQPACK_TOOL_OUTPUT_H
+#define SEQPACK_TOOL_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <seqpack/seqpack.h>
+
+/* A growable byte buffer.  Appends never fail visibly: on allocation
+ * failure the buffer records it and later appends do nothing; check
+ * sb_failed() once at the end. */
+struct sbuf {
+	char *data;
+	size_t len, cap;
+	int failed;
+};
+
+void sb_init(struct sbuf *sb);
+void sb_free(struct sbuf *sb);
+int sb_failed(const struct sbuf *sb);
+void sb_reset(struct sbuf *sb);
+void sb_putc(struct sbuf *sb, char c);
+void sb_puts(struct sbuf *sb, const char *s);
+void sb_putn(struct sbuf *sb, const char *s, size_t n);
+void sb_u64(struct sbuf *sb, uint64_t v);
+void sb_printf(struct sbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The shortest decimal form that reads back as the same double. */
+void sb_double(struct sbuf *sb, double v);
+/* s as a JSON string, quotes included. */
+void sb_json_string(struct sbuf *sb, const char *s);
+
+/* Write the buffer to f and flush.  Returns 0, or -1 with errno set. */
+int sb_write(const struct sbuf *sb, FILE *f);
+
+enum output_format { OUTPUT_JSON, OUTPUT_TEXT };
+
+struct output_opts {
+	enum output_format format;
+	int timing; /* include elapsed_ns */
+};
+
+/* The packing r as one JSON object plus newline, or as text. */
+void output_result(struct sbuf *sb, const seqpack_result *r,
+		   const struct output_opts *o);
+
+/* One streamed pack as a JSON line: {"pack":P,"ids":[...],"used":U}. */
+void output_stream_pack(struct sbuf *sb, uint64_t pack, const uint64_t *ids,
+			size_t count, uint64_t used);
+
+#endif /* SEQPACK_TOOL_OUTPUT_H */

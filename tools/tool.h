@@ -1,0 +1,109 @@
+/* tool.h - what the parts of the seqpack command-line tool share: exit
+ * statuses, the command table, the options every subcommand accepts and
+ * the error printer.
+ *
+ * Adding a subcommand: write tools/cmd-NAME.c defining
+ * `const struct command cmd_NAME`, declare it below, add one line to the
+ * table in tools/seqpack.c and the file to tools/local.mk. */
+#ifndef SEQPACK_TOOL_H
+#define SEQPACK_TOOL_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include <seqpack/seqpack.h>
+
+/* Exit statuses: stable, documented in `seqpack --help` and docs/cli.md. */
+enum tool_exit {
+	EXIT_OK = 0,
+	EXIT_DATA = 1,    /* bad input data: not a length, out of range, malformed */
+	EXIT_USAGE = 2,   /* bad command line: option, value, unknown algorithm */
+	EXIT_IO = 3,      /* cannot read the input or write the output */
+	EXIT_PACK = 4,    /* packing failed: plugin error, verification, memory */
+	EXIT_DAEMON = 5,  /* reserved: cannot talk to the daemon (--socket) */
+};
+
+/* State shared by every subcommand, filled from the common options. */
+struct tool {
+	const char *cmd;      /* the subcommand name, for messages */
+	int verbose;          /* --verbose: registry diagnostics, details */
+	const char *socket;   /* --socket PATH, NULL = in-process */
+	seqpack_registry *reg; /* opened lazily by tool_registry() */
+};
+
+struct command {
+	const char *name;
+	const char *summary; /* one line for `seqpack --help` */
+	int (*run)(struct tool *t, int argc, char **argv);
+};
+
+extern const struct command cmd_pack;
+extern const struct command cmd_stream;
+extern const struct command cmd_algorithms;
+
+/* Options every subcommand accepts; list them first in each subcommand's
+ * long option table and hand unknown option characters to
+ * tool_common_option().  Their short letters (h, v) are reserved. */
+/* Long-only option values: common ones take 0x100 .. 0x1ff, a
+ * subcommand numbers its own from OPT_LOCAL. */
+enum {
+	OPT_COMMON_FIRST = 0x100,
+	OPT_LOCAL = 0x200
+};
+#define TOOL_COMMON_SHORTOPTS "hv"
+#define TOOL_COMMON_LONGOPTS                                  \
+	{ "help", no_argument, NULL, 'h' },                   \
+	{ "verbose", no_argument, NULL, 'v' }
+/* Lines of --help describing the common options. */
+#define TOOL_COMMON_HELP                                                  \
+	"  -v, --verbose          print plugin loading diagnostics and details\n" \
+	"  -h, --help             print this help and exit\n"
+
+/* Handle a common option.  Returns 1 when handled, 0 when c is not a
+ * common option; sets *exit_now and *status when the command must stop
+ * (--help printed, or an error). */
+int tool_common_option(struct tool *t, int c, const char *arg,
+		       void (*usage)(void), int *exit_now, int *status);
+
+/* The registry (SEQPACK_PLUGIN_PATH, then the installed directory), opened
+ * on first use; prints its diagnostics as warnings when verbose.  NULL
+ * after printing an error. */
+seqpack_registry *tool_registry(struct tool *t);
+
+/* Print the registry's skip diagnostics as warnings on stderr. */
+void tool_print_diagnostics(const seqpack_registry *reg);
+
+/* Print "seqpack: [cmd: ]message" on stderr. */
+void tool_error(const struct tool *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tool_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "Try 'seqpack CMD --help'." on stderr; returns EXIT_USAGE. */
+int tool_usage_error(const struct tool *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Map a library status to an exit status. */
+int tool_exit_for_status(int status);
+
+/* Parse option values.  On error print a message naming the option and
+ * return -1; on success store the value and return 0. */
+int parse_u32_opt(const struct tool *t, const char *opt, const char *arg,
+		  uint32_t min, uint32_t max, uint32_t *ret);
+int parse_u64_opt(const struct tool *t, const char *opt, const char *arg,
+		  uint64_t *ret);
+
+/* Missing or misplaced operand checks: at most one FILE. */
+int tool_one_file(const struct tool *t, int argc, char **argv, int optind_,
+		  const char **ret);
+
+/* Comma-separated flag names ("online, streaming") into buf. */
+const char *tool_flag_names(uint32_t flags, const char *sep, char *buf,
+			    size_t len);
+
+/* The names of the loaded plugins having all of flags, comma-separated. */
+const char *tool_algorithm_list(const seqpack_registry *reg, uint32_t flags,
+				char *buf, size_t len);
+
+#define DEFAULT_ALGORITHM "obfd"
+
+#endif /* SEQPACK_TOOL_H */
