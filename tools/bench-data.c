@@ -56,13 +56,13 @@ static int parse(const char *s, size_t len, uint32_t *out, size_t n,
 				snprintf(msg, msglen,
 					 "%s:%zu: length above 2^32-1", path,
 					 line);
-				return -1;
+				return BENCH_LOAD_DATA;
 			}
 		}
 		if (i == start || (i < len && !isspace((unsigned char)s[i]))) {
 			snprintf(msg, msglen,
 				 "%s:%zu: not an unsigned integer", path, line);
-			return -1;
+			return BENCH_LOAD_DATA;
 		}
 		out[k++] = (uint32_t)v;
 	}
@@ -76,13 +76,13 @@ int bench_file_load(const char *path, struct bench_file *f, char *msg,
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-		return -1;
+		return BENCH_LOAD_IO;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		snprintf(msg, msglen, "%s: not a regular file", path);
 		close(fd);
-		return -1;
+		return BENCH_LOAD_IO;
 	}
 	size_t len = (size_t)st.st_size;
 	const char *s = NULL;
@@ -91,13 +91,13 @@ int bench_file_load(const char *path, struct bench_file *f, char *msg,
 		if (m == MAP_FAILED) {
 			snprintf(msg, msglen, "%s: %s", path, strerror(errno));
 			close(fd);
-			return -1;
+			return BENCH_LOAD_IO;
 		}
 		s = m;
 	}
 	close(fd);
 	size_t n = s ? count_tokens(s, len) : 0;
-	int rc = -1;
+	int rc = BENCH_LOAD_DATA;
 	if (n == 0) {
 		snprintf(msg, msglen, "%s: no lengths", path);
 		goto out;
@@ -106,9 +106,11 @@ int bench_file_load(const char *path, struct bench_file *f, char *msg,
 	f->path = strdup(path);
 	if (!f->lengths || !f->path) {
 		snprintf(msg, msglen, "%s: out of memory", path);
+		rc = BENCH_LOAD_IO;
 		goto out;
 	}
-	if (parse(s, len, f->lengths, n, msg, msglen, path) != 0)
+	rc = parse(s, len, f->lengths, n, msg, msglen, path);
+	if (rc != 0)
 		goto out;
 	f->n = n;
 	const char *slash = strrchr(f->path, '/');

@@ -4,7 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <seqpack/client.h>
+
 #include "bench-target.h"
+
+static void set_err(seqpack_error *err, int status, const char *msg)
+{
+	err->status = status;
+	snprintf(err->message, sizeof(err->message), "%s", msg);
+}
 
 static int local_open(const struct bench_target *tg, void **ctx,
 		      seqpack_error *err)
@@ -30,24 +38,97 @@ static void local_close(void *ctx)
 	seqpack_workspace_free(ctx);
 }
 
-static void set_err(seqpack_error *err, int status, const char *msg)
+/* A connection and the result of its last call: the result is freed at
+ * the next call, inside the timed region, as a caller that packs
+ * repeatedly would. */
+struct remote {
+	seqpack_client *client;
+	seqpack_result *last;
+};
+
+static int remote_open(const struct bench_target *tg, void **ctx,
+		       seqpack_error *err)
 {
-	err->status = status;
-	snprintf(err->message, sizeof(err->message), "%s", msg);
+	struct remote *r = calloc(1, sizeof(*r));
+	if (!r) {
+		set_err(err, SEQPACK_ERR_NOMEM, "out of memory");
+		return SEQPACK_ERR_NOMEM;
+	}
+	int rc = seqpack_client_connect(tg->socket, &r->client, err);
+	if (rc != SEQPACK_OK) {
+		free(r);
+		return rc;
+	}
+	*ctx = r;
+	return SEQPACK_OK;
 }
 
-int bench_target_init(struct bench_target *tg, const char *socket,
-		      seqpack_error *err)
+static int remote_pack(void *ctx, const char *algorithm,
+		       const uint32_t *lengths, size_t n,
+		       const seqpack_params *params, const seqpack_result **ret,
+		       seqpack_error *err)
+{
+	struct remote *r = ctx;
+	r->last = seqpack_result_free(r->last);
+	int rc = seqpack_client_pack(r->client, algorithm, lengths, n, params,
+				     &r->last, err);
+	if (rc == SEQPACK_OK)
+		*ret = r->last;
+	return rc;
+}
+
+static void remote_close(void *ctx)
+{
+	struct remote *r = ctx;
+	seqpack_result_free(r->last);
+	seqpack_client_close(r->client);
+	free(r);
+}
+
+static int remote_init(struct bench_target *tg, seqpack_error *err)
+{
+	seqpack_client *c;
+	int rc = seqpack_client_connect(tg->socket, &c, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	seqpack_algorithm_list *l;
+	rc = seqpack_client_list(c, &l, err);
+	seqpack_client_close(c);
+	if (rc != SEQPACK_OK)
+		return rc;
+	tg->list = l;
+	tg->names = calloc(l->count ? l->count : 1, sizeof(char *));
+	if (!tg->names) {
+		set_err(err, SEQPACK_ERR_NOMEM, "out of memory");
+		return SEQPACK_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < l->count; i++)
+		tg->names[i] = l->algorithms[i].name;
+	tg->nnames = l->count;
+	tg->open = remote_open;
+	tg->pack = remote_pack;
+	tg->close = remote_close;
+	return SEQPACK_OK;
+}
+
+int bench_target_init(struct bench_target *tg, seqpack_registry *reg,
+		      const char *socket, seqpack_error *err)
 {
 	memset(tg, 0, sizeof(*tg));
 	if (socket) {
-		set_err(err, SEQPACK_ERR_UNSUPPORTED,
-			"--socket: this build has no daemon client");
-		return SEQPACK_ERR_UNSUPPORTED;
+		tg->socket = socket;
+		return remote_init(tg, err);
 	}
-	int rc = seqpack_registry_open(NULL, &tg->reg, err);
-	if (rc != SEQPACK_OK)
-		return rc;
+	tg->reg = reg;
+	size_t n = seqpack_registry_count(reg);
+	tg->names = calloc(n ? n : 1, sizeof(char *));
+	if (!tg->names) {
+		set_err(err, SEQPACK_ERR_NOMEM, "out of memory");
+		return SEQPACK_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		tg->names[i] = seqpack_registry_get(reg, i)->name;
+	tg->nnames = n;
 	tg->open = local_open;
 	tg->pack = local_pack;
 	tg->close = local_close;
@@ -56,23 +137,23 @@ int bench_target_init(struct bench_target *tg, const char *socket,
 
 void bench_target_fini(struct bench_target *tg)
 {
-	seqpack_registry_unref(tg->reg);
+	free(tg->names);
+	seqpack_algorithm_list_free(tg->list);
 	memset(tg, 0, sizeof(*tg));
 }
 
 int bench_target_all(const struct bench_target *tg, const char **names,
 		     size_t max, size_t *count, seqpack_error *err)
 {
-	size_t n = seqpack_registry_count(tg->reg);
-	if (n == 0) {
+	if (tg->nnames == 0) {
 		set_err(err, SEQPACK_ERR_NOT_FOUND,
-			"no algorithm plugin found (is SEQPACK_PLUGIN_PATH right?)");
+			tg->socket ? "the daemon serves no algorithm"
+				   : "no algorithm plugin found (is SEQPACK_PLUGIN_PATH right?)");
 		return SEQPACK_ERR_NOT_FOUND;
 	}
-	if (n > max)
-		n = max;
+	size_t n = tg->nnames < max ? tg->nnames : max;
 	for (size_t i = 0; i < n; i++)
-		names[i] = seqpack_registry_get(tg->reg, i)->name;
+		names[i] = tg->names[i];
 	*count = n;
 	return SEQPACK_OK;
 }
@@ -80,10 +161,27 @@ int bench_target_all(const struct bench_target *tg, const char **names,
 int bench_target_check(const struct bench_target *tg, const char *algorithm,
 		       seqpack_error *err)
 {
-	if (seqpack_registry_find(tg->reg, algorithm))
-		return SEQPACK_OK;
+	for (size_t i = 0; i < tg->nnames; i++)
+		if (strcmp(tg->names[i], algorithm) == 0)
+			return SEQPACK_OK;
 	char msg[sizeof(err->message)];
-	snprintf(msg, sizeof(msg), "unknown algorithm '%.64s'", algorithm);
+	if (tg->nnames == 0) {
+		snprintf(msg, sizeof(msg),
+			 "unknown algorithm '%.64s' (no algorithm loaded%s)",
+			 algorithm,
+			 tg->socket ? "" : "; is SEQPACK_PLUGIN_PATH right?");
+		set_err(err, SEQPACK_ERR_NOT_FOUND, msg);
+		return SEQPACK_ERR_NOT_FOUND;
+	}
+	size_t len = 0;
+	len += (size_t)snprintf(msg, sizeof(msg),
+				"unknown algorithm '%.64s' (available:",
+				algorithm);
+	for (size_t i = 0; i < tg->nnames && len < sizeof(msg); i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s",
+					i ? ", " : " ", tg->names[i]);
+	if (len < sizeof(msg))
+		snprintf(msg + len, sizeof(msg) - len, ")");
 	set_err(err, SEQPACK_ERR_NOT_FOUND, msg);
 	return SEQPACK_ERR_NOT_FOUND;
 }

@@ -8,8 +8,11 @@
 #include <seqpack/seqpack.h>
 
 struct bench_target {
-	seqpack_registry *reg; /* loaded in both modes: names, defaults */
+	seqpack_registry *reg; /* in-process: the caller's registry */
 	const char *socket;    /* NULL: in-process */
+	const char **names;    /* the daemon's algorithms (socket mode) */
+	size_t nnames;
+	void *list;            /* seqpack_algorithm_list owning names */
 	/* A context is made fresh for each cell, so its first pack pays
 	 * what a new caller pays (allocation, page faults, connection). */
 	int (*open)(const struct bench_target *tg, void **ctx,
@@ -21,8 +24,10 @@ struct bench_target {
 	void (*close)(void *ctx);
 };
 
-int bench_target_init(struct bench_target *tg, const char *socket,
-		      seqpack_error *err);
+/* In-process on reg (not referenced: the caller keeps it open), or
+ * through the daemon at socket when socket is not NULL. */
+int bench_target_init(struct bench_target *tg, seqpack_registry *reg,
+		      const char *socket, seqpack_error *err);
 void bench_target_fini(struct bench_target *tg);
 /* Every algorithm the target offers, at most max names. */
 int bench_target_all(const struct bench_target *tg, const char **names,

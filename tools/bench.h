@@ -16,8 +16,9 @@ struct bench_file {
 	size_t n;
 };
 
-/* Read a file of unsigned integers separated by white space.  Returns 0 or
- * -1 with a message in msg. */
+/* Read a file of unsigned integers separated by white space.  Returns 0,
+ * or BENCH_LOAD_IO / BENCH_LOAD_DATA with a message in msg. */
+enum { BENCH_LOAD_IO = -1, BENCH_LOAD_DATA = -2 };
 int bench_file_load(const char *path, struct bench_file *f, char *msg,
 		    size_t msglen);
 void bench_file_free(struct bench_file *f);

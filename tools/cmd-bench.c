@@ -291,9 +291,18 @@ out:
 	return rc;
 }
 
-static int run(const struct bench_opts *o, const struct bench_target *tg,
-	       struct bench_file *files, size_t nfiles,
-	       struct bench_cell *cells)
+/* Through the daemon, a socket failure is the daemon's (exit 5), not a
+ * file's. */
+static int exit_for(const struct bench_opts *o, int status)
+{
+	if (o->socket && status == SEQPACK_ERR_IO)
+		return EXIT_DAEMON;
+	return tool_exit_for_status(status);
+}
+
+static int run(struct tool *t, const struct bench_opts *o,
+	       const struct bench_target *tg, struct bench_file *files,
+	       size_t nfiles, struct bench_cell *cells)
 {
 	size_t maxn = 0;
 	for (size_t f = 0; f < nfiles; f++)
@@ -305,14 +314,14 @@ static int run(const struct bench_opts *o, const struct bench_target *tg,
 	uint32_t *clamped = bench_map(clamp_bytes);
 	uint64_t *times = bench_map(times_bytes);
 	uint64_t *ptimes = bench_map(times_bytes);
-	int rc = 1;
-	if (!clamped || !times || !ptimes) {
-		fprintf(stderr, "seqpack bench: out of memory\n");
-		goto out;
-	}
+	int rc = EXIT_PACK;
 	struct progress pr = {.on = !o->quiet && isatty(STDERR_FILENO),
 			      .start = bench_now_ns(),
 			      .total = o->nalgs * nfiles * o->ncaps};
+	if (!clamped || !times || !ptimes) {
+		tool_error(t, "out of memory");
+		goto out;
+	}
 	size_t k = 0;
 	for (size_t a = 0; a < o->nalgs; a++)
 		for (size_t f = 0; f < nfiles; f++)
@@ -338,8 +347,7 @@ static int run(const struct bench_opts *o, const struct bench_target *tg,
 				if (time_floor(clamped, bf->n, cap, &o->budget,
 					       times, c) != 0) {
 					progress_end(&pr);
-					fprintf(stderr,
-						"seqpack bench: out of memory\n");
+					tool_error(t, "out of memory");
 					goto out;
 				}
 				seqpack_params p;
@@ -348,20 +356,21 @@ static int run(const struct bench_opts *o, const struct bench_target *tg,
 				p.threads = o->threads;
 				p.flags &= ~SEQPACK_PARAM_VERIFY;
 				seqpack_error err = {0};
-				if (time_algorithm(tg, o->algs[a], clamped,
-						   bf->n, &p, &o->budget, times,
-						   ptimes, c, &err) != SEQPACK_OK) {
+				int prc = time_algorithm(tg, o->algs[a], clamped,
+							 bf->n, &p, &o->budget,
+							 times, ptimes, c, &err);
+				if (prc != SEQPACK_OK) {
 					progress_end(&pr);
-					fprintf(stderr,
-						"seqpack bench: %s on %s at capacity %u: %s\n",
-						o->algs[a], bf->name, cap,
-						err.message);
+					tool_error(t, "%s on %s at capacity %u: %s",
+						   o->algs[a], bf->name, cap,
+						   err.message);
+					rc = exit_for(o, prc);
 					goto out;
 				}
 				c->maxrss_kib = bench_maxrss_kib();
 			}
 	progress_end(&pr);
-	rc = 0;
+	rc = EXIT_OK;
 out:
 	bench_unmap(clamped, clamp_bytes);
 	bench_unmap(times, times_bytes);
@@ -369,61 +378,71 @@ out:
 	return rc;
 }
 
-int cmd_bench(int argc, char **argv)
+static int bench_main(struct tool *t, int argc, char **argv)
 {
 	struct bench_opts o = {
 		.budget = {.fixed = 0, .min = 5, .max = 200, .seconds = 0.3},
 		.fmt = BENCH_TABLE};
-	int rc = parse_opts(argc, argv, &o);
-	if (rc != 0)
-		return rc < 0 ? 0 : rc;
+	int rc = parse_opts(t, argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (!o.socket)
+		o.socket = t->socket;
 
+	/* Unknown algorithms fail before 1M-line files are read. */
 	struct bench_target tg;
 	seqpack_error err = {0};
-	if (bench_target_init(&tg, o.socket, &err) != SEQPACK_OK) {
-		fprintf(stderr, "seqpack bench: %s\n", err.message);
-		return 1;
+	seqpack_registry *reg = NULL;
+	if (!o.socket && !(reg = tool_registry(t)))
+		return EXIT_PACK;
+	rc = bench_target_init(&tg, reg, o.socket, &err);
+	if (rc != SEQPACK_OK) {
+		tool_error(t, "%s", err.message);
+		bench_target_fini(&tg);
+		return exit_for(&o, rc);
 	}
-	rc = 1;
 	size_t nfiles = (size_t)(argc - optind);
 	struct bench_file *files = calloc(nfiles, sizeof(*files));
 	struct bench_cell *cells = NULL;
 	if (!files) {
-		fprintf(stderr, "seqpack bench: out of memory\n");
+		tool_error(t, "out of memory");
+		rc = EXIT_PACK;
 		goto out;
 	}
-	if (o.nalgs == 0 && bench_target_all(&tg, o.algs, MAX_LIST,
-					     &o.nalgs, &err) != SEQPACK_OK) {
-		fprintf(stderr, "seqpack bench: %s\n", err.message);
-		goto out;
+	if (o.nalgs == 0) {
+		rc = bench_target_all(&tg, o.algs, MAX_LIST, &o.nalgs, &err);
+		if (rc != SEQPACK_OK) {
+			tool_error(t, "%s", err.message);
+			rc = exit_for(&o, rc);
+			goto out;
+		}
 	}
 	for (size_t a = 0; a < o.nalgs; a++)
 		if (bench_target_check(&tg, o.algs[a], &err) != SEQPACK_OK) {
-			fprintf(stderr, "seqpack bench: %s\n", err.message);
+			tool_error(t, "%s", err.message);
+			rc = EXIT_USAGE;
 			goto out;
 		}
 	for (size_t f = 0; f < nfiles; f++) {
 		char msg[512];
-		if (bench_file_load(argv[optind + (int)f], &files[f], msg,
-				    sizeof(msg)) != 0) {
-			fprintf(stderr, "seqpack bench: %s\n", msg);
+		int lrc = bench_file_load(argv[optind + (int)f], &files[f],
+					  msg, sizeof(msg));
+		if (lrc != 0) {
+			tool_error(t, "%s", msg);
+			rc = lrc == BENCH_LOAD_DATA ? EXIT_DATA : EXIT_IO;
 			goto out;
 		}
 	}
 	size_t ncells = o.nalgs * nfiles * o.ncaps;
 	cells = calloc(ncells ? ncells : 1, sizeof(*cells));
 	if (!cells) {
-		fprintf(stderr, "seqpack bench: out of memory\n");
+		tool_error(t, "out of memory");
+		rc = EXIT_PACK;
 		goto out;
 	}
-	if (run(&o, &tg, files, nfiles, cells) != 0)
-		goto out;
-	bench_print(stdout, o.fmt, cells, ncells);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "seqpack bench: cannot write the output\n");
-		goto out;
-	}
-	rc = 0;
+	rc = run(t, &o, &tg, files, nfiles, cells);
+	if (rc == EXIT_OK)
+		bench_print(stdout, o.fmt, cells, ncells);
 out:
 	if (files)
 		for (size_t f = 0; f < nfiles; f++)
@@ -433,3 +452,9 @@ out:
 	bench_target_fini(&tg);
 	return rc;
 }
+
+const struct command cmd_bench = {
+	.name = "bench",
+	.summary = "time algorithms against a counting-sort floor",
+	.run = bench_main,
+};
