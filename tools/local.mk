@@ -14,3 +14,4 @@ tools_seqpack_SOURCES = \
 	tools/cmd-algorithms.c
 tools_seqpack_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tools_seqpack_LDADD = lib/libseqpack.la $(JSONC_LIBS)
+include $(srcdir)/tools/bench.mk

@@ -13,6 +13,7 @@ static const struct command *const commands[] = {
 	&cmd_pack,
 	&cmd_stream,
 	&cmd_algorithms,
+	&cmd_bench,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -40,6 +40,7 @@ struct command {
 extern const struct command cmd_pack;
 extern const struct command cmd_stream;
 extern const struct command cmd_algorithms;
+extern const struct command cmd_bench;
 
 /* Options every subcommand accepts; list them first in each subcommand's
  * long option table and hand unknown option characters to
