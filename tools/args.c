@@ -36,14 +36,11 @@ void tool_warning(const char *fmt, ...)
 
 int tool_usage_error(const struct tool *t, const char *fmt, ...)
 {
+	/* One line, like every other error: scripts and tests match it. */
 	va_list ap;
 	va_start(ap, fmt);
 	vmessage(t ? t->cmd : NULL, "", fmt, ap);
 	va_end(ap);
-	if (t && t->cmd)
-		fprintf(stderr, "Try 'seqpack %s --help'.\n", t->cmd);
-	else
-		fprintf(stderr, "Try 'seqpack --help'.\n");
 	return EXIT_USAGE;
 }
 
@@ -61,11 +58,21 @@ int tool_common_option(struct tool *t, int c, const char *arg,
 		t->verbose = 1;
 		return 1;
 	case '?':
-		/* getopt_long has already named the bad option. */
-		fprintf(stderr, "Try 'seqpack %s --help'.\n", t->cmd);
+	case ':': {
+		/* optopt names a short option; a long one is the argument
+		 * getopt just consumed. */
+		char shortopt[3] = { '-', (char)optopt, 0 };
+		const char *what = c == '?' && optopt ? shortopt
+				   : t->argv && optind > 0 ? t->argv[optind - 1]
+							   : "?";
+		tool_error(t, "%s '%s' (see 'seqpack %s --help')",
+			   c == ':' ? "missing value for option"
+				    : "unknown option",
+			   what, t->cmd);
 		*exit_now = 1;
 		*status = EXIT_USAGE;
 		return 1;
+	}
 	default:
 		return 0;
 	}

@@ -61,6 +61,7 @@ static int run_command(struct tool *t, const struct command *c, int argc,
 		       char **argv)
 {
 	t->cmd = c->name;
+	t->argv = argv;
 	/* glibc's getopt keeps hidden state between scans; optind = 0
 	 * resets all of it for the subcommand's own scan. */
 	optind = 0;
@@ -75,7 +76,7 @@ static int help_command(struct tool *t, int argc, char **argv)
 	}
 	const struct command *c = find_command(argv[1]);
 	if (!c)
-		return tool_usage_error(t, "unknown command '%s'", argv[1]);
+		return tool_usage_error(t, "help: unknown command '%s'", argv[1]);
 	char help[] = "--help";
 	char *args[] = { argv[1], help, NULL };
 	return run_command(t, c, 2, args);
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
 	};
 	struct tool t = { 0 };
 	int c;
-	opterr = 1;
+	t.argv = argv;
 	/* '+': stop at the command name; its options are its own. */
 	while ((c = getopt_long(argc, argv, "+" TOOL_COMMON_SHORTOPTS "V",
 				longopts, NULL)) != -1) {
@@ -105,13 +106,25 @@ int main(int argc, char **argv)
 			printf("seqpack %s (libseqpack %s)\n", PACKAGE_VERSION,
 			       seqpack_version());
 			return EXIT_OK;
-		default:
-			fprintf(stderr, "Try 'seqpack --help'.\n");
-			return EXIT_USAGE;
+		default: {
+			char shortopt[3] = { '-', (char)optopt, 0 };
+			return tool_usage_error(&t, "%s '%s' (see 'seqpack --help')",
+						c == ':' ? "missing value for option"
+							 : "unknown option",
+						c == '?' && optopt ? shortopt
+								     : argv[optind - 1]);
+		}
 		}
 	}
+	char names[128] = "";
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		strncat(names, commands[i]->name, sizeof(names) - strlen(names) - 1);
+		strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+	}
+	strncat(names, "help", sizeof(names) - strlen(names) - 1);
 	if (optind >= argc)
-		return tool_usage_error(&t, "missing command");
+		return tool_usage_error(&t, "missing command (one of %s; see 'seqpack --help')",
+					names);
 
 	int status;
 	const char *name = argv[optind];
@@ -119,7 +132,8 @@ int main(int argc, char **argv)
 	if (strcmp(name, "help") == 0)
 		status = help_command(&t, argc - optind, argv + optind);
 	else if (!cmd)
-		status = tool_usage_error(&t, "unknown command '%s'", name);
+		status = tool_usage_error(&t, "unknown command '%s' (commands: %s)",
+					  name, names);
 	else
 		status = run_command(&t, cmd, argc - optind, argv + optind);
 

@@ -29,6 +29,7 @@ struct tool {
 	int verbose;          /* --verbose: registry diagnostics, details */
 	const char *socket;   /* --socket PATH, NULL = in-process */
 	seqpack_registry *reg; /* opened lazily by tool_registry() */
+	char **argv;          /* the subcommand's argv, for option errors */
 };
 
 struct command {
@@ -51,7 +52,9 @@ enum {
 	OPT_COMMON_FIRST = 0x100,
 	OPT_LOCAL = 0x200
 };
-#define TOOL_COMMON_SHORTOPTS "hv"
+/* The leading ':' makes getopt report a missing value as ':' and stay
+ * silent, so every message has the same "seqpack: CMD: " form. */
+#define TOOL_COMMON_SHORTOPTS ":hv"
 #define TOOL_COMMON_LONGOPTS                                  \
 	{ "help", no_argument, NULL, 'h' },                   \
 	{ "verbose", no_argument, NULL, 'v' }
@@ -79,7 +82,7 @@ void tool_error(const struct tool *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void tool_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* "Try 'seqpack CMD --help'." on stderr; returns EXIT_USAGE. */
+/* Print a one-line command-line error; returns EXIT_USAGE. */
 int tool_usage_error(const struct tool *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
