@@ -163,12 +163,15 @@ static int load_module(seqpack_registry *reg, const char *dir,
 	void *sym = lt_dlsym(h, SEQPACK_PLUGIN_ENTRY);
 	memcpy(&entry, &sym, sizeof(entry));
 	if (!sym) {
+		/* lt_dlclose() frees the string lt_dlerror() returned: record
+		 * the diagnostic before closing. */
 		const char *e = lt_dlerror();
+		int rc = add_diag(reg,
+				  "skipping %s/%s: no entry point %s_LTX_%s (%s)",
+				  dir, file, modname, SEQPACK_PLUGIN_ENTRY,
+				  e ? e : "symbol not found");
 		lt_dlclose(h);
-		return add_diag(reg,
-				"skipping %s/%s: no entry point %s_LTX_%s (%s)",
-				dir, file, modname, SEQPACK_PLUGIN_ENTRY,
-				e ? e : "symbol not found");
+		return rc;
 	}
 	const seqpack_plugin *d = entry();
 	char buf[160];
