@@ -1,0 +1,6 @@
+# Documentation: manual pages of the tool and of the plugin ABI.  The
+# daemon's pages (seqpackd.8, seqpackd.conf.5) belong to daemon/local.mk.
+man_MANS += docs/man/seqpack-plugin.7
+EXTRA_DIST += docs/man/seqpack-plugin.7
+# Every Markdown document, present and future.
+EXTRA_DIST += $(wildcard $(srcdir)/docs/*.md)
