@@ -4,6 +4,8 @@
 #include "ffpack.h"
 #include "fftree.h"
 
+#define PREFETCH_AHEAD 16
+
 int ffpack_nomem(seqpack_error *err, const char *name)
 {
 	err->status = SEQPACK_ERR_NOMEM;
@@ -46,6 +48,12 @@ int ffpack_run(const uint32_t *lengths, size_t n,
 	}
 	for (size_t k = 0; k < n; k++) {
 		uint32_t item = order ? order[k] : (uint32_t)k;
+#if defined(__GNUC__)
+		/* A sorted or shuffled order reads lengths at random: fetch
+		 * ahead so the misses overlap the tree work. */
+		if (order && k + PREFETCH_AHEAD < n)
+			__builtin_prefetch(&lengths[order[k + PREFETCH_AHEAD]]);
+#endif
 		uint32_t b = fftree_first_fit(&t, lengths[item]);
 		if (b == FFTREE_NONE) {
 			fftree_free(&t);

@@ -85,9 +85,13 @@ uint32_t fftree_open(struct fftree *t, uint32_t len)
 
 void fftree_add(struct fftree *t, uint32_t b, uint32_t len)
 {
+	uint32_t before = fftree_room(t, b);
 	t->used[b] += len;
 	t->count[b]++;
-	update(t, b / FFTREE_BLOCK);
+	/* Room only shrinks: unless b held its block's maximum, the block
+	 * and everything above it are unchanged. */
+	if (before >= t->node[t->leaves + b / FFTREE_BLOCK])
+		update(t, b / FFTREE_BLOCK);
 }
 
 uint32_t fftree_first_fit(struct fftree *t, uint32_t len)
@@ -96,7 +100,7 @@ uint32_t fftree_first_fit(struct fftree *t, uint32_t len)
 		return fftree_open(t, len);
 	size_t p = 1;
 	while (p < t->leaves)
-		p = t->node[2 * p] >= len ? 2 * p : 2 * p + 1;
+		p = 2 * p + (t->node[2 * p] < len);
 	size_t b = (p - t->leaves) * FFTREE_BLOCK;
 	/* The block's maximum is at least len, so the scan ends in it. */
 	while (fftree_room(t, b) < len)
