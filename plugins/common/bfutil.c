@@ -1,0 +1,61 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bfutil.h"
+
+void *bfbuf_reserve(struct bfbuf *b, size_t count, size_t size)
+{
+	if (size && count > SIZE_MAX / size)
+		return NULL;
+	size_t need = count * size;
+	if (need == 0)
+		need = 1;
+	if (need <= b->bytes)
+		return b->p;
+	/* Growing by half again keeps a slowly growing n from reallocating
+	 * on every call. */
+	size_t want = need + need / 2;
+	if (want < need)
+		want = need;
+	free(b->p);
+	b->p = malloc(want);
+	b->bytes = b->p ? want : 0;
+	return b->p;
+}
+
+void bfbuf_free(struct bfbuf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->bytes = 0;
+}
+
+void bf_csr(const uint32_t *ord, const uint32_t *binof, size_t n,
+	    size_t nbins, seqpack_plugin_output *out)
+{
+	uint32_t *off = out->offsets;
+	uint32_t sum = 0;
+	for (size_t b = 0; b < nbins; b++) {
+		uint32_t c = off[b + 1];
+		off[b + 1] = sum;
+		sum += c;
+	}
+	/* off[b + 1] now holds the start of bin b and is advanced to its
+	 * end, which is the start of bin b + 1: no second array needed. */
+	if (ord)
+		for (size_t j = 0; j < n; j++)
+			out->items[off[binof[j] + 1]++] = ord[j];
+	else
+		for (size_t j = 0; j < n; j++)
+			out->items[off[binof[j] + 1]++] = (uint32_t)j;
+	off[0] = 0;
+	out->nbins = nbins;
+}
+
+int bf_nomem(seqpack_error *err, const char *what)
+{
+	err->status = SEQPACK_ERR_NOMEM;
+	snprintf(err->message, sizeof(err->message), "out of memory (%s)",
+		 what);
+	return SEQPACK_ERR_NOMEM;
+}

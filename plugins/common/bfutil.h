@@ -1,0 +1,36 @@
+/* Helpers shared by the Best-Fit family plugins (bf, wf, bfd, obfd,
+ * obfdp): grow-only scratch buffers kept in plugin state so repeated calls
+ * through a workspace allocate nothing, and the CSR assembly of a result
+ * from "bin of each placement step". */
+#ifndef SEQPACK_PLUGINS_BFUTIL_H
+#define SEQPACK_PLUGINS_BFUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <seqpack/plugin.h>
+
+#define BF_NONE UINT32_MAX
+
+/* A scratch buffer that only ever grows. */
+struct bfbuf {
+	void *p;
+	size_t bytes;
+};
+
+/* Make b hold at least count * size bytes (contents not kept).  Returns
+ * the buffer or NULL when out of memory (or on size overflow). */
+void *bfbuf_reserve(struct bfbuf *b, size_t count, size_t size);
+void bfbuf_free(struct bfbuf *b);
+
+/* Turn per-bin item counts, found in out->offsets[b + 1] for
+ * b < nbins, into the CSR result.  Placement step j put item ord[j] (or j
+ * when ord is NULL) into bin binof[j]; items keep placement order within
+ * each bin. */
+void bf_csr(const uint32_t *ord, const uint32_t *binof, size_t n,
+	    size_t nbins, seqpack_plugin_output *out);
+
+/* Set err to "out of memory" and return SEQPACK_ERR_NOMEM. */
+int bf_nomem(seqpack_error *err, const char *what);
+
+#endif

@@ -1,0 +1,169 @@
+#include <string.h>
+
+#include "obfdcore.h"
+#include "order.h"
+
+void obfd_ws_free(struct obfd_ws *ws)
+{
+	bfcap_mem_free(&ws->cap);
+	bfbucket_mem_free(&ws->bucket);
+	bfbuf_free(&ws->hist);
+	bfbuf_free(&ws->binof);
+	bfbuf_free(&ws->ord);
+}
+
+/* Index every capacity value while that costs no more than the input
+ * itself: a C+1 histogram and three words per value. */
+static int dense_ok(size_t n, uint32_t cap)
+{
+	return (size_t)cap < ((size_t)1 << 16) || (size_t)cap <= n / 2;
+}
+
+/* A counting sort orders the indices (stable, longest first); items are
+ * then placed length by length, and placement step q records only its bin.
+ * The final pass walks the steps in order and appends each index to its
+ * bin, so both the bin cursors and out->items are touched in placement
+ * order, which is nearly sequential (new bins are opened in order). */
+static int pack_dense(struct obfd_ws *ws, const uint32_t *len, size_t n,
+		      uint32_t cap, uint32_t maxi, seqpack_plugin_output *out,
+		      seqpack_error *err)
+{
+	uint32_t *cnt = bfbuf_reserve(&ws->hist, (size_t)cap + 1,
+				      sizeof(uint32_t));
+	uint32_t *bs = bfbuf_reserve(&ws->binof, n, sizeof(uint32_t));
+	uint32_t *ord = bfbuf_reserve(&ws->ord, n, sizeof(uint32_t));
+	struct bfcap x;
+	if (!cnt || !bs || !ord || bfcap_init(&x, &ws->cap, cap, n))
+		return bf_nomem(err, "obfd scratch");
+	memset(cnt, 0, ((size_t)cap + 1) * sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++)
+		cnt[len[i]]++;
+	/* cnt[s] becomes the first step of length s, longest first. */
+	uint32_t sum = 0;
+	for (uint32_t s = cap; s > 0; s--) {
+		uint32_t c = cnt[s];
+		cnt[s] = sum;
+		sum += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		ord[cnt[len[i]]++] = (uint32_t)i;
+	/* Now cnt[s] is one past the last step of length s. */
+
+	uint32_t *used = out->used;
+	uint32_t *bcount = out->offsets + 1; /* items per bin, for now */
+	uint32_t p = 0, nb = 0;
+	uint32_t s = cap;
+	/* Every bin holds a sequence at least as long as the current one, so
+	 * while s > C/2 nothing fits anywhere: each sequence opens its own
+	 * bin, all of a length at once, chained into one FIFO run. */
+	for (; s > cap - s && p < n; s--) {
+		uint32_t c = cnt[s] - p;
+		if (!c)
+			continue;
+		for (uint32_t j = 0; j < c; j++) {
+			bs[p + j] = nb + j;
+			used[nb + j] = s;
+			bcount[nb + j] = 1;
+		}
+		p += c;
+		if (s < cap && maxi > 1)
+			bfcap_insert_run(&x, nb, c, cap - s);
+		nb += c;
+	}
+	for (; s > 0 && p < n; s--) {
+		uint32_t c = cnt[s] - p;
+		while (c) {
+			uint32_t r = bfcap_find(&x, s), b, rem, k;
+			if (r == BF_NONE) {
+				/* Nothing fits: the new bin is the only one
+				 * with room for s, so it takes as many as
+				 * fit at once. */
+				b = nb++;
+				k = cap / s;
+				if (k > c)
+					k = c;
+				if (k > maxi)
+					k = maxi;
+				for (uint32_t j = 0; j < k; j++)
+					bs[p + j] = b;
+				p += k;
+				c -= k;
+				rem = cap - k * s;
+				bcount[b] = k;
+			} else {
+				/* Bins in [s, r) are empty, so after taking
+				 * s the bin stays the tightest while no
+				 * other bin sits at its new remaining. */
+				b = bfcap_pop(&x, r);
+				rem = r;
+				k = bcount[b];
+				do {
+					bs[p++] = b;
+					k++;
+					c--;
+					rem -= s;
+				} while (c && rem >= s && k < maxi &&
+					 !bfcap_has(&x, rem));
+				bcount[b] = k;
+			}
+			used[b] = cap - rem;
+			if (rem && k < maxi)
+				bfcap_insert(&x, b, rem);
+		}
+	}
+
+	bf_csr(ord, bs, n, nb, out);
+	return SEQPACK_OK;
+}
+
+/* Large capacities: radix-sorted order, bucketed search structure. */
+static int pack_sparse(struct obfd_ws *ws, const uint32_t *len, size_t n,
+		       uint32_t cap, uint32_t maxi, seqpack_plugin_output *out,
+		       seqpack_error *err)
+{
+	uint32_t *ord = bfbuf_reserve(&ws->ord, n, sizeof(uint32_t));
+	uint32_t *binof = bfbuf_reserve(&ws->binof, n, sizeof(uint32_t));
+	struct bfbucket q;
+	size_t buckets = n < 4096 ? 4096 : (n > 65536 ? 65536 : n);
+	if (!ord || !binof || bfbucket_init(&q, &ws->bucket, cap, n, buckets) ||
+	    order_desc(len, n, cap, ord))
+		return bf_nomem(err, "obfd scratch");
+	uint32_t *used = out->used;
+	uint32_t *bcount = out->offsets + 1;
+	uint32_t nb = 0;
+	for (size_t j = 0; j < n; j++) {
+		uint32_t s = len[ord[j]];
+		uint32_t b = bfbucket_find(&q, s);
+		if (b == BF_NONE) {
+			b = nb++;
+			used[b] = 0;
+			bcount[b] = 0;
+		} else {
+			bfbucket_remove(&q, b);
+		}
+		used[b] += s;
+		bcount[b]++;
+		binof[j] = b;
+		uint32_t rem = cap - used[b];
+		if (rem && bcount[b] < maxi)
+			bfbucket_insert(&q, b, rem);
+	}
+	bf_csr(ord, binof, n, nb, out);
+	return SEQPACK_OK;
+}
+
+int obfd_pack(struct obfd_ws *ws, const uint32_t *len, size_t n,
+	      uint32_t cap, uint32_t maxi, seqpack_plugin_output *out,
+	      seqpack_error *err)
+{
+	if (maxi == 0)
+		maxi = UINT32_MAX;
+	if (n == 0) {
+		out->offsets[0] = 0;
+		out->nbins = 0;
+		return SEQPACK_OK;
+	}
+	if (dense_ok(n, cap))
+		return pack_dense(ws, len, n, cap, maxi, out, err);
+	return pack_sparse(ws, len, n, cap, maxi, out, err);
+}
