@@ -9,8 +9,10 @@ TESTLIB_SOURCES = tests/testlib.c tests/testlib.h
 TESTLIB_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 TESTLIB_LDADD = lib/libseqpack.la $(CHECK_LIBS) -lm
 
-check_PROGRAMS += tests/test-core tests/test-registry
-TESTS += tests/test-core tests/test-registry
+check_PROGRAMS += tests/test-core tests/test-registry tests/test-properties \
+	tests/test-optimal tests/test-golden tests/test-stream
+TESTS += tests/test-core tests/test-registry tests/test-properties \
+	tests/test-optimal tests/test-golden tests/test-stream
 
 tests_test_core_SOURCES = tests/test-core.c $(TESTLIB_SOURCES)
 tests_test_core_CFLAGS = $(TESTLIB_CFLAGS)
@@ -19,6 +21,22 @@ tests_test_core_LDADD = $(TESTLIB_LDADD)
 tests_test_registry_SOURCES = tests/test-registry.c $(TESTLIB_SOURCES)
 tests_test_registry_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_registry_LDADD = $(TESTLIB_LDADD)
+
+tests_test_properties_SOURCES = tests/test-properties.c $(TESTLIB_SOURCES)
+tests_test_properties_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_properties_LDADD = $(TESTLIB_LDADD)
+
+tests_test_optimal_SOURCES = tests/test-optimal.c $(TESTLIB_SOURCES)
+tests_test_optimal_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_optimal_LDADD = $(TESTLIB_LDADD)
+
+tests_test_golden_SOURCES = tests/test-golden.c $(TESTLIB_SOURCES)
+tests_test_golden_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_golden_LDADD = $(TESTLIB_LDADD)
+
+tests_test_stream_SOURCES = tests/test-stream.c $(TESTLIB_SOURCES)
+tests_test_stream_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_stream_LDADD = $(TESTLIB_LDADD)
 
 # Deliberately broken plugins, built for the registry tests only (never
 # installed; -rpath makes libtool build a shared module).  tests/dup holds
@@ -51,3 +69,41 @@ tests_test_ff_family_SOURCES = tests/test-ff-family.c \
 	plugins/common/rng.c plugins/common/rng.h
 tests_test_ff_family_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_ff_family_LDADD = lib/libseqpack.la $(CHECK_LIBS)
+
+# bf family
+check_PROGRAMS += tests/test-bf-family
+TESTS += tests/test-bf-family
+tests_test_bf_family_SOURCES = tests/test-bf-family.c
+tests_test_bf_family_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_bf_family_LDADD = lib/libseqpack.la $(CHECK_LIBS)
+
+# daemon
+# seqpackd end to end (tests/test-daemon*.c share a harness that starts
+# the daemon from the build tree and waits for its READY=1).  gate.la is
+# a test plugin the tests can hold inside pack().
+TEST_DAEMON_SOURCES = tests/test-daemon-util.c tests/test-daemon-util.h \
+	lib/proto.c lib/proto.h $(TESTLIB_SOURCES)
+TEST_DAEMON_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+check_PROGRAMS += tests/test-daemon tests/test-daemon-bad \
+	tests/test-daemon-load tests/test-daemon-activate
+TESTS += tests/test-daemon tests/test-daemon-bad \
+	tests/test-daemon-load tests/test-daemon-activate
+tests_test_daemon_SOURCES = tests/test-daemon.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_LDADD = $(TESTLIB_LDADD)
+tests_test_daemon_bad_SOURCES = tests/test-daemon-bad.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_bad_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_bad_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_bad_LDADD = $(TESTLIB_LDADD)
+tests_test_daemon_load_SOURCES = tests/test-daemon-load.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_load_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_load_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_load_LDADD = $(TESTLIB_LDADD)
+tests_test_daemon_activate_SOURCES = tests/test-daemon-activate.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_activate_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_activate_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_activate_LDADD = $(TESTLIB_LDADD)
+check_LTLIBRARIES += tests/daemon/gate.la
+tests_daemon_gate_la_SOURCES = tests/daemon/gate.c
+tests_daemon_gate_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
