@@ -289,7 +289,8 @@ static int scan_dir(seqpack_registry *reg, const char *dir, int explicit)
 		free(names[i]);
 		names[i] = joined;
 	}
-	qsort(names, count, sizeof(*names), cmp_str);
+	if (count) /* qsort(NULL, 0) is undefined: an empty directory */
+		qsort(names, count, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < count && rc == SEQPACK_OK; i++) {
 		char *slash = strchr(names[i], '/');
 		*slash = '\0';
