@@ -543,18 +543,20 @@ int input_read(const struct tool *t, const char *path, uint32_t capacity,
 
 	struct input_ctx ctx = { .t = t, .name = name, .capacity = capacity,
 				 .base_index = 0, .out = out };
-	size_t first = 0;
+	/* Editors on some systems start UTF-8 text with a byte order mark. */
+	size_t first = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	size_t bom = first;
 	while (first < len && is_space(buf[first]))
 		first++;
 	if (len >= sizeof(npy_magic) &&
 	    memcmp(buf, npy_magic, sizeof(npy_magic)) == 0)
 		rc = parse_npy(&ctx, buf, len);
 	else if (first < len && buf[first] == '[')
-		rc = parse_json_array(&ctx, buf, len);
+		rc = parse_json_array(&ctx, buf + bom, len - bom);
 	else if (first < len && buf[first] == '{')
-		rc = parse_jsonl(&ctx, buf, len);
+		rc = parse_jsonl(&ctx, buf + bom, len - bom);
 	else
-		rc = input_parse_text(&ctx, buf, len, 1);
+		rc = input_parse_text(&ctx, buf + bom, len - bom, 1);
 	free(buf);
 	return rc;
 }
