@@ -136,12 +136,34 @@ static uint32_t run_smallest_upto(struct run *r, uint32_t p)
 	return find(r->prev, p + 1) - 1;
 }
 
+/* The first position at or after from whose length has factor * len <=
+ * cap; lengths descend along the order, so binary search. */
 static size_t class_end(const struct mffd *m, size_t from, size_t n,
 			uint64_t factor, uint64_t cap)
 {
-	while (from < n && factor * m->len[m->order[from]] > cap)
-		from++;
-	return from;
+	size_t lo = from, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (factor * m->len[m->order[mid]] > cap)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The sorted order reads lengths at random: fetch a few ahead so the
+ * cache misses overlap. */
+static void prefetch(const struct mffd *m, size_t i, size_t n)
+{
+#if defined(__GNUC__)
+	if (i + 16 < n)
+		__builtin_prefetch(&m->len[m->order[i + 16]]);
+#else
+	(void)m;
+	(void)i;
+	(void)n;
+#endif
 }
 
 static int mffd_run(struct mffd *m, size_t n, const seqpack_params *params,
@@ -157,6 +179,7 @@ static int mffd_run(struct mffd *m, size_t n, const seqpack_params *params,
 	/* Phase 1: A-bins 0 .. a_end - 1. */
 	for (size_t i = 0; i < a_end; i++) {
 		uint32_t item = m->order[i];
+		prefetch(m, i, a_end);
 		uint32_t b = fftree_open(&m->t, m->len[item]);
 		if (b == FFTREE_NONE)
 			return -1;
@@ -203,11 +226,7 @@ static int mffd_run(struct mffd *m, size_t n, const seqpack_params *params,
 		    run_placed(small, (uint32_t)(i - b_end)))
 			continue;
 		uint32_t item = m->order[i];
-#if defined(__GNUC__)
-		/* The sorted order reads lengths at random; fetch ahead. */
-		if (i + 16 < n)
-			__builtin_prefetch(&m->len[m->order[i + 16]]);
-#endif
+		prefetch(m, i, n);
 		uint32_t b = fftree_first_fit(&m->t, m->len[item]);
 		if (b == FFTREE_NONE)
 			return -1;
