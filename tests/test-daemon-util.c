@@ -227,9 +227,21 @@ static void rm_rf(const char *dir)
 	rmdir(dir);
 }
 
+int td_wait_exit(struct td *d)
+{
+	int st, status = -1;
+	if (d->pid > 0 && waitpid(d->pid, &st, 0) == d->pid)
+		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	d->pid = 0;
+	if (status != 0)
+		td_dump_log(d);
+	return status;
+}
+
 int td_stop(struct td *d)
 {
-	int status = -1;
+	/* 0 when td_wait_exit() already reaped it */
+	int status = d->pid > 0 ? -1 : 0;
 	if (d->pid > 0) {
 		kill(d->pid, SIGTERM);
 		int st;

@@ -37,6 +37,8 @@ int td_start_activated(struct td *d, const char *const *extra);
 int td_wait_notify(struct td *d, const char *what);
 /* SIGTERM, wait, clean up; returns the exit status (or 128+signal). */
 int td_stop(struct td *d);
+/* Wait for the daemon to exit by itself; returns the exit status. */
+int td_wait_exit(struct td *d);
 /* Print the daemon's log to stderr (for failure diagnosis). */
 void td_dump_log(const struct td *d);
 
