@@ -9,7 +9,9 @@
  * worst case is 2 OPT - 1 on tiny items.
  *
  * Classes live in a small open-addressing table keyed by class number,
- * so a huge k costs memory only for the classes that actually occur. */
+ * so a huge k costs memory only for the classes that actually occur: at
+ * most min(k, n, 2 sqrt(C)) of them, as floor(C / len) takes fewer than
+ * 2 sqrt(C) distinct values. */
 #include <stdio.h>
 #include <stdlib.h>
 
