@@ -24,9 +24,9 @@ static int dense_ok(size_t n, uint32_t cap)
  * The final pass walks the steps in order and appends each index to its
  * bin, so both the bin cursors and out->items are touched in placement
  * order, which is nearly sequential (new bins are opened in order). */
-static int pack_dense(struct obfd_ws *ws, const uint32_t *len, size_t n,
-		      uint32_t cap, uint32_t maxi, seqpack_plugin_output *out,
-		      seqpack_error *err)
+static int place_dense(struct obfd_ws *ws, const uint32_t *len, size_t n,
+		       uint32_t cap, uint32_t maxi, uint32_t *used,
+		       uint32_t *bcount, size_t *nbins, seqpack_error *err)
 {
 	uint32_t *cnt = bfbuf_reserve(&ws->hist, (size_t)cap + 1,
 				      sizeof(uint32_t));
@@ -49,8 +49,6 @@ static int pack_dense(struct obfd_ws *ws, const uint32_t *len, size_t n,
 		ord[cnt[len[i]]++] = (uint32_t)i;
 	/* Now cnt[s] is one past the last step of length s. */
 
-	uint32_t *used = out->used;
-	uint32_t *bcount = out->offsets + 1; /* items per bin, for now */
 	uint32_t p = 0, nb = 0;
 	uint32_t s = cap;
 	/* Every bin holds a sequence at least as long as the current one, so
@@ -112,14 +110,14 @@ static int pack_dense(struct obfd_ws *ws, const uint32_t *len, size_t n,
 		}
 	}
 
-	bf_csr(ord, bs, n, nb, out);
+	*nbins = nb;
 	return SEQPACK_OK;
 }
 
 /* Large capacities: radix-sorted order, bucketed search structure. */
-static int pack_sparse(struct obfd_ws *ws, const uint32_t *len, size_t n,
-		       uint32_t cap, uint32_t maxi, seqpack_plugin_output *out,
-		       seqpack_error *err)
+static int place_sparse(struct obfd_ws *ws, const uint32_t *len, size_t n,
+			uint32_t cap, uint32_t maxi, uint32_t *used,
+			uint32_t *bcount, size_t *nbins, seqpack_error *err)
 {
 	uint32_t *ord = bfbuf_reserve(&ws->ord, n, sizeof(uint32_t));
 	uint32_t *binof = bfbuf_reserve(&ws->binof, n, sizeof(uint32_t));
@@ -128,8 +126,6 @@ static int pack_sparse(struct obfd_ws *ws, const uint32_t *len, size_t n,
 	if (!ord || !binof || bfbucket_init(&q, &ws->bucket, cap, n, buckets) ||
 	    order_desc(len, n, cap, ord))
 		return bf_nomem(err, "obfd scratch");
-	uint32_t *used = out->used;
-	uint32_t *bcount = out->offsets + 1;
 	uint32_t nb = 0;
 	for (size_t j = 0; j < n; j++) {
 		uint32_t s = len[ord[j]];
@@ -148,22 +144,41 @@ static int pack_sparse(struct obfd_ws *ws, const uint32_t *len, size_t n,
 		if (rem && bcount[b] < maxi)
 			bfbucket_insert(&q, b, rem);
 	}
-	bf_csr(ord, binof, n, nb, out);
+	*nbins = nb;
 	return SEQPACK_OK;
+}
+
+int obfd_place(struct obfd_ws *ws, const uint32_t *len, size_t n,
+	       uint32_t cap, uint32_t maxi, uint32_t *used, uint32_t *count,
+	       size_t *nbins, seqpack_error *err)
+{
+	if (maxi == 0)
+		maxi = UINT32_MAX;
+	*nbins = 0;
+	if (n == 0)
+		return SEQPACK_OK;
+	if (dense_ok(n, cap))
+		return place_dense(ws, len, n, cap, maxi, used, count, nbins,
+				   err);
+	return place_sparse(ws, len, n, cap, maxi, used, count, nbins, err);
 }
 
 int obfd_pack(struct obfd_ws *ws, const uint32_t *len, size_t n,
 	      uint32_t cap, uint32_t maxi, seqpack_plugin_output *out,
 	      seqpack_error *err)
 {
-	if (maxi == 0)
-		maxi = UINT32_MAX;
+	size_t nb;
+	/* Bin counts live in offsets[b + 1] until bf_csr turns them into
+	 * offsets, so no per-bin array beyond the output is needed. */
+	int rc = obfd_place(ws, len, n, cap, maxi, out->used, out->offsets + 1,
+			    &nb, err);
+	if (rc)
+		return rc;
 	if (n == 0) {
 		out->offsets[0] = 0;
 		out->nbins = 0;
 		return SEQPACK_OK;
 	}
-	if (dense_ok(n, cap))
-		return pack_dense(ws, len, n, cap, maxi, out, err);
-	return pack_sparse(ws, len, n, cap, maxi, out, err);
+	bf_csr(ws->ord.p, ws->binof.p, n, nb, out);
+	return SEQPACK_OK;
 }

@@ -32,4 +32,12 @@ int obfd_pack(struct obfd_ws *ws, const uint32_t *len, size_t n,
 	      uint32_t cap, uint32_t maxi, seqpack_plugin_output *out,
 	      seqpack_error *err);
 
+/* The placement half of obfd_pack, for callers that lay out the result
+ * themselves (obfdp): fills used[b] and count[b] for the *nbins bins, and
+ * leaves in ws->ord.p the item of each placement step and in ws->binof.p
+ * its bin (both n entries, valid until the next call on ws). */
+int obfd_place(struct obfd_ws *ws, const uint32_t *len, size_t n,
+	       uint32_t cap, uint32_t maxi, uint32_t *used, uint32_t *count,
+	       size_t *nbins, seqpack_error *err);
+
 #endif
