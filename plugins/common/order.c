@@ -29,37 +29,51 @@ static int counting(const uint32_t *len, size_t n, uint32_t cap,
 
 static int radix(const uint32_t *len, size_t n, uint32_t *idx)
 {
-	uint32_t *tmp = malloc(n * sizeof(*tmp));
+	/* Sort (key, index) pairs rather than indices: reading len[] through
+	 * a permutation in the second pass costs a cache miss per item. */
+	uint64_t *a = malloc(n * sizeof(*a));
+	uint64_t *b = malloc(n * sizeof(*b));
 	size_t *cnt = malloc(65536 * sizeof(*cnt));
-	if (!tmp || !cnt) {
-		free(tmp);
+	if (!a || !b || !cnt) {
+		free(a);
+		free(b);
 		free(cnt);
 		return -1;
 	}
-	/* Pass 1 on the low 16 bits of ~len, pass 2 on the high 16 bits:
-	 * ascending ~len is descending len, and LSD radix is stable. */
-	for (int pass = 0; pass < 2; pass++) {
-		int shift = pass * 16;
-		uint32_t *src = pass ? tmp : NULL, *dst = pass ? idx : tmp;
+	/* Ascending ~len is descending len; LSD radix is stable, so equal
+	 * lengths keep input order. */
+	uint32_t all_and = UINT32_MAX, all_or = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t key = ~len[i];
+		a[i] = (uint64_t)key << 32 | i;
+		all_and &= key;
+		all_or |= key;
+	}
+	uint64_t *src = a, *dst = b;
+	for (int shift = 32; shift < 64; shift += 16) {
+		uint32_t differ = (all_and ^ all_or) >> (shift - 32) & 0xffff;
+		if (!differ)
+			continue; /* every key has the same digit here */
 		for (size_t k = 0; k < 65536; k++)
 			cnt[k] = 0;
-		for (size_t i = 0; i < n; i++) {
-			uint32_t key = ~len[src ? src[i] : i];
-			cnt[(key >> shift) & 0xffff]++;
-		}
+		for (size_t i = 0; i < n; i++)
+			cnt[(src[i] >> shift) & 0xffff]++;
 		size_t sum = 0;
 		for (size_t k = 0; k < 65536; k++) {
 			size_t c = cnt[k];
 			cnt[k] = sum;
 			sum += c;
 		}
-		for (size_t i = 0; i < n; i++) {
-			uint32_t item = src ? src[i] : (uint32_t)i;
-			uint32_t key = ~len[item];
-			dst[cnt[(key >> shift) & 0xffff]++] = item;
-		}
+		for (size_t i = 0; i < n; i++)
+			dst[cnt[(src[i] >> shift) & 0xffff]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
 	}
-	free(tmp);
+	for (size_t i = 0; i < n; i++)
+		idx[i] = (uint32_t)src[i];
+	free(a);
+	free(b);
 	free(cnt);
 	return 0;
 }
