@@ -21,3 +21,27 @@ if ENABLE_SYSTEMD
 daemon_seqpackd_CPPFLAGS += $(SYSTEMD_CFLAGS)
 daemon_seqpackd_LDADD += $(SYSTEMD_LIBS)
 endif
+
+# The default configuration, and the systemd units, generated at make time
+# so that ${prefix}-style paths arrive expanded.
+seqpackconfdir = $(sysconfdir)/seqpack
+dist_seqpackconf_DATA = daemon/seqpackd.conf
+
+systemdsystemunit_DATA = daemon/seqpackd.service daemon/seqpackd.socket
+# sysusers.d wants NAME.conf; the source is named for what it is.
+sysusers_DATA = daemon/sysusers.d/seqpackd.conf
+CLEANFILES += $(systemdsystemunit_DATA) $(sysusers_DATA)
+EXTRA_DIST += daemon/seqpackd.service.in daemon/seqpackd.socket.in \
+	daemon/seqpackd.sysusers
+
+daemon_edit = $(SED) -e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g'
+daemon/seqpackd.service: $(srcdir)/daemon/seqpackd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) daemon && $(daemon_edit) $(srcdir)/daemon/seqpackd.service.in > $@.tmp && mv $@.tmp $@
+daemon/seqpackd.socket: $(srcdir)/daemon/seqpackd.socket.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) daemon && $(daemon_edit) $(srcdir)/daemon/seqpackd.socket.in > $@.tmp && mv $@.tmp $@
+daemon/sysusers.d/seqpackd.conf: $(srcdir)/daemon/seqpackd.sysusers
+	$(AM_V_GEN)$(MKDIR_P) daemon/sysusers.d && cp $(srcdir)/daemon/seqpackd.sysusers $@
+
+man_MANS += docs/man/seqpackd.8 docs/man/seqpackd.conf.5
+EXTRA_DIST += docs/man/seqpackd.8 docs/man/seqpackd.conf.5
