@@ -92,6 +92,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	chmod 000 "$f"
 	expect_fail "unreadable file" 3 "cannot open $f: Permission denied" $P -c 100 "$f"
 fi
+if [ -w /dev/full ]; then
+	expect_fail "full disk" 3 "write error: No space left on device" bash -c '"$@" >/dev/full' sh $P -c 100 "$TMP/ok.txt"
+fi
 expect_fail "unknown command" 2 "unknown command 'pak'" $SEQPACK pak
 expect_fail "no command" 2 "missing command" $SEQPACK
 

@@ -47,6 +47,18 @@ cmp -s "$TMP/out" "$TMP/one-per-line" && pass || fail "5 lengths per line stream
 expect_ok "pack nf" "$SEQPACK" pack -a nf -c 1000 "$TMP/r.txt"
 expect_eq "stream vs pack bin count" "$(json_int bins "$TMP/out")" "$n"
 
+# Every streaming algorithm: the packs form a valid packing, with the
+# default and with a small bound on open packs.
+expect_ok "algorithms" "$SEQPACK" algorithms --json
+streaming=$(grep -o '"name":"[a-z0-9]*","title":"[^"]*","flags":\[[^]]*"streaming"' "$TMP/out" | sed 's/"name":"\([a-z0-9]*\)".*/\1/')
+printf '%s\n' $streaming | grep -qx nf && pass || fail "nf not flagged streaming: $streaming"
+for a in $streaming; do
+	for open in 64 3; do
+		expect_ok "stream $a max-open $open" --stdin "$TMP/r.txt" "$SEQPACK" stream -a "$a" -c 1000 --max-open "$open"
+		check_packing "$TMP/r.txt" "$TMP/out" 1000 >/dev/null && pass || fail "stream $a --max-open $open: invalid packing"
+	done
+done
+
 # 3. --max-items bounds each pack.
 expect_ok "stream max-items" --stdin "$TMP/r.txt" "$SEQPACK" stream -a nf -c 1000 --max-items 2
 check_packing "$TMP/r.txt" "$TMP/out" 1000 2 >/dev/null && pass || fail "stream --max-items 2 broken"
