@@ -27,7 +27,7 @@ enum tool_exit {
 struct tool {
 	const char *cmd;      /* the subcommand name, for messages */
 	int verbose;          /* --verbose: registry diagnostics, details */
-	const char *socket;   /* --socket PATH, NULL = in-process */
+	const char *socket;   /* --socket PATH (daemon client), NULL = in-process */
 	seqpack_registry *reg; /* opened lazily by tool_registry() */
 	char **argv;          /* the subcommand's argv, for option errors */
 };
@@ -43,17 +43,19 @@ extern const struct command cmd_stream;
 extern const struct command cmd_algorithms;
 extern const struct command cmd_bench;
 
-/* Options every subcommand accepts; list them first in each subcommand's
- * long option table and hand unknown option characters to
- * tool_common_option().  Their short letters (h, v) are reserved. */
 /* Long-only option values: common ones take 0x100 .. 0x1ff, a
  * subcommand numbers its own from OPT_LOCAL. */
 enum {
 	OPT_COMMON_FIRST = 0x100,
 	OPT_LOCAL = 0x200
 };
-/* The leading ':' makes getopt report a missing value as ':' and stay
- * silent, so every message has the same "seqpack: CMD: " form. */
+
+/* Options every subcommand accepts; list them first in each subcommand's
+ * long option table, start its short options with TOOL_COMMON_SHORTOPTS
+ * and hand every option character to tool_common_option() first.  Their
+ * short letters (h, v) are reserved.  The leading ':' makes getopt report
+ * a missing value as ':' and stay silent, so every message has the same
+ * "seqpack: CMD: " form. */
 #define TOOL_COMMON_SHORTOPTS ":hv"
 #define TOOL_COMMON_LONGOPTS                                  \
 	{ "help", no_argument, NULL, 'h' },                   \
