@@ -46,6 +46,23 @@ for shape in "wide 2048" "short 4096"; do
 	unset bins
 done
 
+# Parameters reach the plugins: ffs is deterministic for a seed and
+# differs between seeds; obfdp is deterministic for a thread count.
+random_lengths 20000 2048 5 >"$TMP/p.txt"
+for run in a b; do
+	expect_ok "ffs seed 1 ($run)" "$SEQPACK" pack -a ffs -c 2048 --seed 1 --no-timing "$TMP/p.txt"
+	cp "$TMP/out" "$TMP/ffs1$run"
+done
+cmp -s "$TMP/ffs1a" "$TMP/ffs1b" && pass || fail "ffs --seed 1 differs between runs"
+expect_ok "ffs seed 2" "$SEQPACK" pack -a ffs -c 2048 --seed 2 --no-timing "$TMP/p.txt"
+if cmp -s "$TMP/out" "$TMP/ffs1a"; then fail "ffs ignores --seed"; else pass; fi
+check_packing "$TMP/p.txt" "$TMP/out" 2048 >/dev/null && pass || fail "ffs seed 2 invalid packing"
+for run in a b; do
+	expect_ok "obfdp threads 2 ($run)" "$SEQPACK" pack -a obfdp -c 2048 --threads 2 --no-timing "$TMP/p.txt"
+	cp "$TMP/out" "$TMP/obfdp$run"
+done
+cmp -s "$TMP/obfdpa" "$TMP/obfdpb" && pass || fail "obfdp --threads 2 differs between runs"
+
 # The bundled example packs with the default algorithm.
 expect_ok "example data" "$SEQPACK" pack -c 2048 "$abs_top_srcdir/data/example-lengths.txt"
 check_packing "$abs_top_srcdir/data/example-lengths.txt" "$TMP/out" 2048 >/dev/null && pass || fail "example data packing invalid"
