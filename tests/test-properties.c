@@ -58,7 +58,7 @@ static void draw(struct instance *in, uint64_t seed, size_t maxn_big)
 	seqpack_params_init(&in->p);
 	in->p.capacity = capacities[tl_rng_below(&rng, NCAPS)];
 	/* Mostly small inputs (many of them), now and then a big one. */
-	if (tl_rng_below(&rng, 50) == 0)
+	if (tl_rng_below(&rng, 100) == 0)
 		in->n = (size_t)tl_rng_below(&rng, maxn_big + 1);
 	else
 		in->n = (size_t)tl_rng_below(&rng, 120);
@@ -130,7 +130,7 @@ START_TEST(test_valid)
 	unsigned iters = tl_iters(2000);
 	for (unsigned it = 0; it < iters; it++) {
 		struct instance in;
-		draw(&in, UINT64_C(0x100000) * (_i + 1) + it, 20000);
+		draw(&in, UINT64_C(0x100000) * (_i + 1) + it, 10000);
 		seqpack_result *r = tl_pack(reg, alg, in.len, in.n, &in.p);
 		char why[256];
 		ck_assert_msg(tl_check_packing(in.len, in.n, in.p.capacity,
@@ -194,7 +194,7 @@ START_TEST(test_large)
 		{65536, TL_TINY},
 		{1000, TL_MIXED},
 	};
-	size_t n = tl_iters(100000);
+	size_t n = tl_iters(50000);
 	uint32_t *len = malloc(n * sizeof(uint32_t));
 	ck_assert_ptr_nonnull(len);
 	tl_rng rng;
@@ -299,7 +299,7 @@ START_TEST(test_cross)
 	unsigned iters = tl_iters(1500);
 	for (unsigned it = 0; it < iters; it++) {
 		struct instance in;
-		draw(&in, UINT64_C(0xc0550000) + it, 20000);
+		draw(&in, UINT64_C(0xc0550000) + it, 10000);
 		size_t bins[TL_NALGS];
 		for (size_t a = 0; a < TL_NALGS; a++) {
 			seqpack_result *r = tl_pack(reg, tl_algorithms[a],
@@ -337,6 +337,76 @@ START_TEST(test_cross)
 		}
 		undraw(&in);
 	}
+	seqpack_registry_unref(reg);
+}
+END_TEST
+
+/* obfdp on inputs big enough for it to split across threads (it stays
+ * single-threaded below 65536 sequences, so the random inputs above
+ * never reach its parallel path): valid, deterministic for a given
+ * thread count, and within its margin of obfd. */
+START_TEST(test_obfdp_parallel)
+{
+	seqpack_registry *reg = tl_registry();
+	tl_require(reg, "obfdp");
+	tl_require(reg, "obfd");
+	static const struct {
+		uint32_t capacity;
+		enum tl_shape shape;
+		uint32_t max_items;
+	} cases[] = {
+		{4096, TL_HEAVY, 0},
+		{SEQPACK_MAX_CAPACITY, TL_UNIFORM, 0},
+		{1000, TL_MIXED, 0},
+		{65536, TL_TINY, 0},
+		{4096, TL_HEAVY, 4},
+		{100, TL_BIG, 0},
+	};
+	/* Never below the parallel threshold, whatever the scale. */
+	size_t n = tl_scale() < 1.0 ? 70000 : 120000;
+	size_t ncases = tl_scale() < 1.0 ? 2 : sizeof(cases) / sizeof(cases[0]);
+	uint32_t *len = malloc(n * sizeof(uint32_t));
+	ck_assert_ptr_nonnull(len);
+	tl_rng rng;
+	tl_rng_seed(&rng, 314159);
+	for (size_t c = 0; c < ncases; c++) {
+		seqpack_params p;
+		seqpack_params_init(&p);
+		p.capacity = cases[c].capacity;
+		p.max_items = cases[c].max_items;
+		tl_gen(&rng, cases[c].shape, p.capacity, len, n);
+		seqpack_result *ref = tl_pack(reg, "obfd", len, n, &p);
+		static const uint32_t threads[] = {2, 3, 4, 0};
+		for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+			p.threads = threads[t];
+			seqpack_result *a = tl_pack(reg, "obfdp", len, n, &p);
+			char why[256];
+			ck_assert_msg(tl_check_packing(len, n, p.capacity,
+						       p.max_items, a, why,
+						       sizeof(why)),
+				      "obfdp threads=%u C=%u %s: %s", p.threads,
+				      p.capacity, tl_shape_name(cases[c].shape),
+				      why);
+			/* threads = 0 means one per CPU; allow the margin for
+			 * the 64 workers the plugin can use at most. */
+			uint32_t tm = p.threads ? p.threads : 64;
+			ck_assert_msg(within_obfdp_margin(a->nbins, ref->nbins, tm),
+				      "obfdp threads=%u C=%u %s max_items=%u: %zu bins, obfd %zu",
+				      p.threads, p.capacity,
+				      tl_shape_name(cases[c].shape), p.max_items,
+				      a->nbins, ref->nbins);
+			if (p.threads) {
+				seqpack_result *b = tl_pack(reg, "obfdp", len, n, &p);
+				ck_assert_msg(tl_same_result(a, b),
+					      "obfdp threads=%u: two runs differ",
+					      p.threads);
+				seqpack_result_free(b);
+			}
+			seqpack_result_free(a);
+		}
+		seqpack_result_free(ref);
+	}
+	free(len);
 	seqpack_registry_unref(reg);
 }
 END_TEST
@@ -411,6 +481,7 @@ static Suite *properties_suite(void)
 	tc = tcase_create("cross-algorithm");
 	tcase_set_timeout(tc, 1200);
 	tcase_add_test(tc, test_cross);
+	tcase_add_test(tc, test_obfdp_parallel);
 	tcase_add_test(tc, test_obfd_bfd_data);
 	suite_add_tcase(s, tc);
 	return s;

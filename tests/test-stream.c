@@ -190,7 +190,7 @@ START_TEST(test_stream_properties)
 	static const uint32_t ks[] = {1, 2, 3, 10};
 	tl_rng rng;
 	tl_rng_seed(&rng, UINT64_C(0x57000000) + _i);
-	unsigned iters = tl_iters(400);
+	unsigned iters = tl_iters(300);
 	for (unsigned it = 0; it < iters; it++) {
 		seqpack_params p;
 		seqpack_params_init(&p);
@@ -199,7 +199,7 @@ START_TEST(test_stream_properties)
 		p.k = ks[tl_rng_below(&rng, sizeof(ks) / sizeof(ks[0]))];
 		p.max_items = tl_rng_below(&rng, 2) ? 0 : tl_rng_range(&rng, 1, 6);
 		enum tl_shape shape = (enum tl_shape)tl_rng_below(&rng, TL_NSHAPES);
-		size_t n = tl_rng_below(&rng, 20) == 0 ? tl_rng_below(&rng, 5000)
+		size_t n = tl_rng_below(&rng, 20) == 0 ? tl_rng_below(&rng, 2000)
 						       : tl_rng_below(&rng, 300);
 		uint32_t *len = malloc((n + 1) * sizeof(uint32_t));
 		ck_assert_ptr_nonnull(len);
