@@ -469,12 +469,14 @@ static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("params");
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_params_defaults);
 	tcase_add_test(tc, test_params_check);
 	tcase_add_test(tc, test_lengths_check);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("verify");
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_verify_valid);
 	tcase_add_test(tc, test_verify_duplicate);
 	tcase_add_test(tc, test_verify_missing);
@@ -487,12 +489,14 @@ static Suite *core_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("metrics");
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_metrics_known);
 	tcase_add_test(tc, test_metrics_empty);
 	tcase_add_test(tc, test_metrics_large_capacity);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("misc");
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_strerror);
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_result_new_free);

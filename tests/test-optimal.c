@@ -27,7 +27,7 @@
  *                      for Johnson & Garey's MFFD (1985).
  *   HK (Harmonic-K, Lee & Lee, J. ACM 32, 1985): only the asymptotic
  *                      ratio is published, so we derive an absolute bound
- *                      from their weighting argument; see hk_bound_ok().
+ *                      from their weighting argument; see tl_hk_bound_ok().
  *   OBFDP <= 1.001 OBFD + threads   the margin documented with the
  *                      plugin (docs/algorithms-bf.md).
  *   Every algorithm >= OPT (with max_items: >= the optimum under the same
@@ -58,82 +58,9 @@
  * Hence HK < w(k) OPT + c.  (Lee & Lee's asymptotic ratio is w(k); e.g.
  * w(3) = 1 + 1/2 + 3/2 * 1/6 = 1.75.)  w(k) is computed exactly below by
  * an unbounded knapsack over the sizes L/(i+1), L = lcm(2..k), which keeps
- * the strict inequality exact: sum <= L - 1.
+ * the strict inequality exact: sum <= L - 1 (testlib.c, tl_hk_wmax).
  *
  * For k = 1 the single class is Next Fit: HK <= 2 OPT - 1. */
-
-#define HK_KMAX 12 /* lcm(2..12) = 27720 */
-
-static uint64_t gcd64(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
-static double hk_wmax(uint32_t k)
-{
-	uint64_t L = 1;
-	for (uint64_t i = 2; i <= k; i++)
-		L = L / gcd64(L, i) * i;
-	/* best[c]: largest weight of a multiset of classes 1..k-1 whose
-	 * sizes sum to exactly c (in units of C/L); -1 when impossible. */
-	double *best = malloc(L * sizeof(double));
-	ck_assert_ptr_nonnull(best);
-	best[0] = 0.0;
-	for (uint64_t c = 1; c < L; c++) {
-		best[c] = -1.0;
-		for (uint64_t i = 1; i < k; i++) {
-			uint64_t s = L / (i + 1);
-			if (s <= c && best[c - s] >= 0.0 &&
-			    best[c - s] + 1.0 / (double)i > best[c])
-				best[c] = best[c - s] + 1.0 / (double)i;
-		}
-	}
-	double w = 0.0;
-	double dens = (double)k / (double)(k - 1);
-	for (uint64_t c = 0; c < L; c++) {
-		if (best[c] < 0.0)
-			continue;
-		double v = best[c] + dens * (double)(L - c) / (double)L;
-		if (v > w)
-			w = v;
-	}
-	free(best);
-	return w;
-}
-
-/* The class of a length as the plugin defines it: min(floor(C/len), k). */
-static uint32_t hk_class(uint32_t len, uint32_t capacity, uint32_t k)
-{
-	uint32_t c = capacity / len;
-	return c < k ? c : k;
-}
-
-static int hk_bound_ok(size_t bins, unsigned opt, const uint32_t *len,
-		       size_t n, uint32_t capacity, uint32_t k,
-		       const double *wmax, double *bound)
-{
-	if (k == 1) {
-		*bound = 2.0 * opt - 1.0;
-		return bins + 1 <= 2 * (size_t)opt;
-	}
-	int used[HK_KMAX + 1] = {0};
-	unsigned classes = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t c = hk_class(len[i], capacity, k);
-		if (!used[c]) {
-			used[c] = 1;
-			classes++;
-		}
-	}
-	/* HK < w OPT + c; the slack only covers rounding of w. */
-	*bound = wmax[k] * opt + classes;
-	return (double)bins <= *bound + 1e-9;
-}
 
 /* ------------------------------------------------------------------ */
 /* Instances: the shared shapes plus ones built to sit near the class
@@ -251,13 +178,13 @@ END_TEST
 START_TEST(test_hk_weights)
 {
 	/* Lee & Lee's asymptotic ratios for small k. */
-	ck_assert_double_eq_tol(hk_wmax(2), 2.0, 1e-12);
-	ck_assert_double_eq_tol(hk_wmax(3), 1.75, 1e-12);
+	ck_assert_double_eq_tol(tl_hk_wmax(2), 2.0, 1e-12);
+	ck_assert_double_eq_tol(tl_hk_wmax(3), 1.75, 1e-12);
 	/* k = 4: 1 + 1/2 + (1 - 1/2 - 1/3) * 4/3 = 1.7222... */
-	ck_assert_double_eq_tol(hk_wmax(4), 1.0 + 0.5 + (1.0 / 6.0) * 4.0 / 3.0,
+	ck_assert_double_eq_tol(tl_hk_wmax(4), 1.0 + 0.5 + (1.0 / 6.0) * 4.0 / 3.0,
 				1e-12);
-	for (uint32_t k = 5; k <= HK_KMAX; k++) {
-		double w = hk_wmax(k);
+	for (uint32_t k = 5; k <= TL_HK_KMAX; k++) {
+		double w = tl_hk_wmax(k);
 		ck_assert_msg(w > 1.69 && w < 1.72, "w(%u) = %f", k, w);
 	}
 }
@@ -273,9 +200,6 @@ START_TEST(test_bounds)
 	seqpack_registry *reg = tl_registry();
 	for (size_t a = 0; a < TL_NALGS; a++)
 		tl_require(reg, tl_algorithms[a]);
-	double wmax[HK_KMAX + 1] = {0};
-	for (uint32_t k = 2; k <= HK_KMAX; k++)
-		wmax[k] = hk_wmax(k);
 	static const uint32_t ks[] = {1, 2, 3, 4, 5, 6, 7, 10, 12};
 
 	tl_rng rng;
@@ -347,7 +271,7 @@ START_TEST(test_bounds)
 		BOUND(9 * bins[OBFD] <= 11 * o + 36, OBFD, "OBFD <= 11/9 OPT + 4");
 		BOUND(60 * bins[MFFD] <= 71 * o + 60, MFFD, "MFFD <= 71/60 OPT + 1");
 		double hb;
-		int hk_ok = hk_bound_ok(bins[HK], opt, len, n, cap, p.k, wmax, &hb);
+		int hk_ok = tl_hk_bound_ok(bins[HK], opt, len, n, cap, p.k, &hb);
 		if (!hk_ok)
 			ck_abort_msg("hk: %zu bins > derived bound %.4f (k=%u, OPT=%u) on %s",
 				     bins[HK], hb, p.k, opt, inst);
@@ -382,11 +306,8 @@ START_TEST(test_bounds_classic)
 		/* MFFD's A, B and C items: 1/2+e, 1/3+e, 1/6+e */
 		{60, 12, {31, 31, 21, 21, 21, 21, 11, 11, 11, 11, 11, 11}},
 	};
-	double wmax[HK_KMAX + 1] = {0};
-	for (uint32_t k = 2; k <= HK_KMAX; k++)
-		wmax[k] = hk_wmax(k);
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
-		for (uint32_t k = 1; k <= HK_KMAX; k++) {
+		for (uint32_t k = 1; k <= TL_HK_KMAX; k++) {
 			seqpack_params p;
 			seqpack_params_init(&p);
 			p.capacity = lists[l].capacity;
@@ -397,9 +318,9 @@ START_TEST(test_bounds_classic)
 			seqpack_result *r = tl_pack(reg, "hk", lists[l].len,
 						    lists[l].n, &p);
 			double hb;
-			ck_assert_msg(hk_bound_ok(r->nbins, opt, lists[l].len,
+			ck_assert_msg(tl_hk_bound_ok(r->nbins, opt, lists[l].len,
 						  lists[l].n, p.capacity, k,
-						  wmax, &hb),
+						  &hb),
 				      "hk k=%u list %zu: %zu bins > %.4f (OPT %u)",
 				      k, l, r->nbins, hb, opt);
 			seqpack_result_free(r);

@@ -299,6 +299,83 @@ unsigned tl_opt_bins(const uint32_t *lengths, size_t n, uint32_t capacity,
 	return b.best;
 }
 
+/* Harmonic-K: the derivation is in test-optimal.c. */
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+double tl_hk_wmax(uint32_t k)
+{
+	ck_assert_msg(k >= 2 && k <= TL_HK_KMAX, "w(k) for k=%u", k);
+	uint64_t L = 1;
+	for (uint64_t i = 2; i <= k; i++)
+		L = L / gcd64(L, i) * i;
+	/* best[c]: largest weight of a multiset of classes 1..k-1 whose
+	 * sizes sum to exactly c (in units of C/L); -1 when impossible. */
+	double *best = malloc(L * sizeof(double));
+	ck_assert_ptr_nonnull(best);
+	best[0] = 0.0;
+	for (uint64_t c = 1; c < L; c++) {
+		best[c] = -1.0;
+		for (uint64_t i = 1; i < k; i++) {
+			uint64_t s = L / (i + 1);
+			if (s <= c && best[c - s] >= 0.0 &&
+			    best[c - s] + 1.0 / (double)i > best[c])
+				best[c] = best[c - s] + 1.0 / (double)i;
+		}
+	}
+	double w = 0.0;
+	double dens = (double)k / (double)(k - 1);
+	for (uint64_t c = 0; c < L; c++) {
+		if (best[c] < 0.0)
+			continue;
+		double v = best[c] + dens * (double)(L - c) / (double)L;
+		if (v > w)
+			w = v;
+	}
+	free(best);
+	return w;
+}
+
+/* The class of a length as the plugin defines it: min(floor(C/len), k). */
+static uint32_t hk_class(uint32_t len, uint32_t capacity, uint32_t k)
+{
+	uint32_t c = capacity / len;
+	return c < k ? c : k;
+}
+
+int tl_hk_bound_ok(size_t bins, uint64_t opt, const uint32_t *len,
+		   size_t n, uint32_t capacity, uint32_t k, double *bound)
+{
+	static double wmax[TL_HK_KMAX + 1];
+	ck_assert_msg(k >= 1 && k <= TL_HK_KMAX, "no Harmonic-K bound for k=%u", k);
+	if (k == 1) {
+		*bound = 2.0 * (double)opt - 1.0;
+		return bins + 1 <= 2 * opt;
+	}
+	int used[TL_HK_KMAX + 1] = {0};
+	unsigned classes = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = hk_class(len[i], capacity, k);
+		if (!used[c]) {
+			used[c] = 1;
+			classes++;
+		}
+	}
+	/* HK < w OPT + c; the slack only covers rounding of w. */
+	if (wmax[k] == 0.0)
+		wmax[k] = tl_hk_wmax(k);
+	*bound = wmax[k] * (double)opt + classes;
+	return (double)bins <= *bound + 1e-9;
+}
+
 const char *tl_fmt_instance(const uint32_t *lengths, size_t n,
 			    uint32_t capacity, char *buf, size_t len)
 {

@@ -83,6 +83,16 @@ uint64_t tl_lower_bound(const uint32_t *lengths, size_t n, uint32_t capacity,
 unsigned tl_opt_bins(const uint32_t *lengths, size_t n, uint32_t capacity,
 		     uint32_t max_items);
 
+/* Harmonic-K's absolute bound, derived in test-optimal.c from Lee & Lee's
+ * weighting: HK < w(k) OPT + (non-empty classes), and 2 OPT - 1 for
+ * k = 1.  tl_hk_wmax(k) is w(k), exact for 2 <= k <= TL_HK_KMAX.
+ * tl_hk_bound_ok() takes any opt >= the optimum (the bound only grows
+ * with it), sets *bound and returns 1 when bins is within it. */
+#define TL_HK_KMAX 12 /* lcm(2..12) = 27720 knapsack cells */
+double tl_hk_wmax(uint32_t k);
+int tl_hk_bound_ok(size_t bins, uint64_t opt, const uint32_t *len, size_t n,
+		   uint32_t capacity, uint32_t k, double *bound);
+
 /* Format lengths as "C=10 [6,5,6,5]" for failure messages; returns buf. */
 const char *tl_fmt_instance(const uint32_t *lengths, size_t n,
 			    uint32_t capacity, char *buf, size_t len);
