@@ -193,13 +193,33 @@ static int rpc(seqpack_client *c, uint16_t type, uint64_t id, size_t limit,
 		return seterr(err, SEQPACK_ERR_STATE,
 			      "seqpackd connection failed earlier; reconnect");
 	int rc = send_all(c, err);
-	if (rc != SEQPACK_OK)
-		return rc;
+	int send_failed = rc != SEQPACK_OK;
+	seqpack_error send_err;
+	if (send_failed) {
+		/* The daemon may have said why before it hung up (too many
+		 * clients, access denied): that message is still queued on
+		 * our side and says more than EPIPE. */
+		if (err)
+			send_err = *err;
+		c->broken = 0;
+	}
 	for (;;) {
 		struct sp_header h;
 		rc = read_msg(c, &h, limit, err);
+		if (rc != SEQPACK_OK && send_failed) {
+			c->broken = 1;
+			if (err)
+				*err = send_err;
+			return SEQPACK_ERR_IO;
+		}
 		if (rc != SEQPACK_OK)
 			return rc;
+		if (send_failed && h.type != SP_ERROR) {
+			c->broken = 1;
+			if (err)
+				*err = send_err;
+			return SEQPACK_ERR_IO;
+		}
 		if (h.type == SP_EVENT_PACK && h.id == id) {
 			rc = on_event(c, &h, err);
 			if (rc != SEQPACK_OK)

@@ -226,8 +226,16 @@ START_TEST(unknown_type_and_flags)
 	td_msg(&b, SP_LIST, 9, "x", 1);
 	td_send(fd, b.data, b.len);
 	sp_buf_free(&b);
-	expect(fd, SP_HELLO | SP_REPLY, 8, SEQPACK_ERR_PROTOCOL);
-	expect(fd, SP_LIST | SP_REPLY, 9, SEQPACK_ERR_PROTOCOL);
+	/* replies to non-stream requests come in any order */
+	for (int i = 0; i < 2; i++) {
+		struct sp_header h;
+		uint8_t *pl = NULL;
+		ck_assert_int_eq(td_recv(fd, &h, &pl), 1);
+		ck_assert(h.id == 8 || h.id == 9);
+		ck_assert_uint_eq(h.type, (h.id == 8 ? SP_HELLO : SP_LIST) | SP_REPLY);
+		ck_assert_uint_eq(pl[0], SEQPACK_ERR_PROTOCOL);
+		free(pl);
+	}
 	hello_works(fd, 10);
 	close(fd);
 	good_client_progresses();
