@@ -99,7 +99,8 @@ static void print_json(FILE *fp, const struct bench_cell *cells,
 			", \"n\": %zu, \"capacity\": %u, \"threads\": %u"
 			", \"socket\": %s, \"bins\": %llu"
 			", \"lower_bound\": %llu, \"efficiency\": %.6f"
-			", \"first_us\": %.3f, \"median_us\": %.3f"
+			", \"first_us\": %.3f, \"first_cpu_us\": %.3f"
+			", \"first_faults\": %ld, \"median_us\": %.3f"
 			", \"min_us\": %.3f, \"plugin_us\": %.3f"
 			", \"ns_per_seq\": %.3f, \"floor_us\": %.3f"
 			", \"floor_min_us\": %.3f, \"ratio\": %.3f"
@@ -110,7 +111,8 @@ static void print_json(FILE *fp, const struct bench_cell *cells,
 			c->socket ? "true" : "false",
 			(unsigned long long)c->bins,
 			(unsigned long long)c->lower_bound, c->efficiency,
-			c->first_us, c->median_us, c->min_us, c->plugin_us,
+			c->first_us, c->first_cpu_us, c->first_faults,
+			c->median_us, c->min_us, c->plugin_us,
 			c->n ? 1000.0 * c->median_us / (double)c->n : 0.0,
 			c->floor_us, c->floor_min_us,
 			c->floor_us > 0 ? c->median_us / c->floor_us : 0.0,

@@ -46,6 +46,10 @@ uint64_t bench_now_ns(void);
 int bench_cmp_u64(const void *a, const void *b);
 /* Median of v (sorts it). */
 uint64_t bench_median(uint64_t *v, size_t n);
+/* CPU time of the whole process (every thread) in ns. */
+uint64_t bench_cpu_ns(void);
+/* Minor + major page faults of the process so far. */
+long bench_faults(void);
 /* Process peak RSS in KiB (getrusage). */
 long bench_maxrss_kib(void);
 /* Reset the kernel's peak-RSS mark (VmHWM); returns 0 when supported. */
@@ -74,6 +78,8 @@ struct bench_cell {
 	uint64_t bins, lower_bound;
 	double efficiency;
 	double first_us, median_us, min_us, plugin_us;
+	double first_cpu_us;   /* CPU time of the first call, all threads */
+	long first_faults;     /* page faults during the first call */
 	double floor_us, floor_min_us;
 	unsigned repeats, floor_repeats;
 	long call_peak_kib;    /* VmHWM rise during the first call, -1 = n/a */
