@@ -95,6 +95,14 @@ fi
 if [ -w /dev/full ]; then
 	expect_fail "full disk" 3 "write error: No space left on device" bash -c '"$@" >/dev/full' sh $P -c 100 "$TMP/ok.txt"
 fi
+# A plugin that fails, or lies (caught by the verifier): status 4 and
+# nothing on stdout.  These test plugins are built by `make check`.
+TP="$abs_top_builddir/tests/plugins:$SEQPACK_PLUGIN_PATH"
+SEQPACK_PLUGIN_PATH=$TP expect_fail "plugin lies" 4 "plugin liar gave a wrong packing" \
+	"$SEQPACK" pack -a liar -c 100 "$TMP/ok.txt"
+SEQPACK_PLUGIN_PATH=$TP expect_fail "plugin fails" 4 "failer" \
+	"$SEQPACK" pack -a failer -c 100 "$TMP/ok.txt"
+
 expect_fail "unknown command" 2 "unknown command 'pak'" $SEQPACK pak
 expect_fail "no command" 2 "missing command" $SEQPACK
 
