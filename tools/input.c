@@ -56,7 +56,8 @@ static void quote_token(char *buf, size_t size, const char *s, size_t n)
 }
 
 /* Check one value and append it.  neg: the text had a minus sign; v is the
- * magnitude, saturated at UINT64_MAX; text is what the input said. */
+ * magnitude, saturated at UINT64_MAX; text is what the input said, quoted
+ * in the messages for negative and too large values only. */
 static int add_value(const struct input_ctx *ctx, enum loc kind, size_t where,
 		     int neg, uint64_t v, const char *text)
 {
@@ -302,11 +303,10 @@ static int parse_json_array(const struct input_ctx *ctx, const char *buf,
 	struct lengths tmp = { 0 };
 	if (fast_json_array(buf, len, &tmp)) {
 		int rc = EXIT_OK;
-		for (size_t i = 0; i < tmp.n && !rc; i++) {
-			char text[16];
-			snprintf(text, sizeof(text), "%u", tmp.v[i]);
-			rc = add_value(ctx, LOC_ELEMENT, i, 0, tmp.v[i], text);
-		}
+		/* Neither negative nor above 2^32-1: add_value will not
+		 * need the text. */
+		for (size_t i = 0; i < tmp.n && !rc; i++)
+			rc = add_value(ctx, LOC_ELEMENT, i, 0, tmp.v[i], "");
 		lengths_free(&tmp);
 		return rc;
 	}
@@ -499,7 +499,8 @@ static int parse_npy(const struct input_ctx *ctx, const char *buf, size_t len)
 	unsigned size = 0;
 	if (!d || !s || !f ||
 	    sscanf(d, "'%c%c%u'", &order, &kind, &size) != 3) {
-		tool_error(ctx->t, "%s: malformed .npy header: %s", ctx->name, h);
+		tool_error(ctx->t, "%s: malformed .npy header (want 'descr', 'fortran_order' and 'shape')",
+			   ctx->name);
 		goto out;
 	}
 	if ((kind != 'i' && kind != 'u') ||
@@ -545,9 +546,12 @@ static int parse_npy(const struct input_ctx *ctx, const char *buf, size_t len)
 			neg = 1;
 			mag = (uint64_t)0 - raw;
 		}
-		char text[32];
-		snprintf(text, sizeof(text), "%s%llu", neg ? "-" : "",
-			 (unsigned long long)mag);
+		/* add_value only quotes the text of negative or too large
+		 * values: spare millions of snprintf calls. */
+		char text[32] = "";
+		if (neg || mag > UINT32_MAX)
+			snprintf(text, sizeof(text), "%s%llu", neg ? "-" : "",
+				 (unsigned long long)mag);
 		rc = add_value(ctx, LOC_ELEMENT, i, neg, mag, text);
 	}
 out:
