@@ -584,11 +584,12 @@ static void begin_stop(const char *why)
 	if (S.stopping)
 		return;
 	log_notice("%s: no new requests; finishing the ones in flight", why);
-	sdx_notify("STOPPING=1");
 	S.stopping = 1;
 	if (S.lis.fd >= 0)
 		epoll_ctl(S.ep, EPOLL_CTL_DEL, S.lis.fd, NULL);
 	listener_close(&S.lis);
+	/* after the socket is gone, so "stopping" means no new clients */
+	sdx_notify("STOPPING=1");
 	struct conn *c = S.conns;
 	while (c) {
 		struct conn *nx = c->next;

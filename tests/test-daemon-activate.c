@@ -33,13 +33,16 @@ START_TEST(socket_activation)
 	free(pl);
 	ck_assert(td_wait_notify(&d, "READY=1"));
 
-	/* the activator exec'd the daemon in place: same pid */
-	char path[64], comm[64] = "";
+	/* the activator exec'd the daemon in place: same pid (unless
+	 * $SEQPACKD wraps it, e.g. in valgrind) */
+	char path[64], comm[64] = "seqpackd";
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)d.pid);
-	FILE *f = fopen(path, "r");
-	ck_assert(f != NULL);
-	ck_assert(fgets(comm, sizeof(comm), f) != NULL);
-	fclose(f);
+	FILE *f = getenv("SEQPACKD") ? NULL : fopen(path, "r");
+	ck_assert(f != NULL || getenv("SEQPACKD"));
+	if (f) {
+		ck_assert(fgets(comm, sizeof(comm), f) != NULL);
+		fclose(f);
+	}
 	ck_assert_msg(strstr(comm, "seqpackd") != NULL, "pid runs %s", comm);
 
 	/* and it packs like in-process */
