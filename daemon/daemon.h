@@ -60,6 +60,7 @@ struct conn {
 	uint64_t last_ms;           /* last progress either way */
 
 	unsigned inflight;          /* jobs dispatched, not yet back */
+	size_t inflight_bytes;      /* their payloads */
 	struct job *lane_head, *lane_tail;
 	int lane_busy;
 

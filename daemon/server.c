@@ -70,8 +70,12 @@ static void job_free(struct job *j)
 
 static int want_read(const struct conn *c)
 {
+	/* Payload bytes in flight are bounded too, so one connection holds
+	 * at most about two max-request-size payloads, not max-inflight. */
 	return c->fd >= 0 && !c->closing && !S.stopping &&
-	       c->inflight < S.cfg->max_inflight && c->out_bytes < OUT_HIGH;
+	       c->inflight < S.cfg->max_inflight && c->out_bytes < OUT_HIGH &&
+	       (c->inflight == 0 ||
+		c->inflight_bytes < S.cfg->max_request_bytes);
 }
 
 static void update_events(struct conn *c)
@@ -135,6 +139,7 @@ static void conn_kill(struct conn *c)
 		struct job *j = c->lane_head;
 		c->lane_head = j->next;
 		c->inflight--;
+		c->inflight_bytes -= j->len;
 		job_free(j);
 	}
 	c->lane_tail = NULL;
@@ -283,6 +288,7 @@ static void complete_message(struct conn *c)
 	j->t0 = now_ns();
 	j->lane = is_lane(h.type);
 	c->inflight++;
+	c->inflight_bytes += len;
 	if (!j->lane) {
 		pool_submit(j);
 	} else if (c->lane_busy) {
@@ -491,6 +497,7 @@ static void on_done(void)
 		struct job *next = j->next;
 		struct conn *c = j->conn;
 		c->inflight--;
+		c->inflight_bytes -= j->len;
 		if (j->lane) {
 			c->lane_busy = 0;
 			struct job *q = c->lane_head;
