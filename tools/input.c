@@ -138,8 +138,9 @@ int input_parse_text(const struct input_ctx *ctx, const char *buf, size_t len,
 			v = v > (UINT64_MAX - digit) / 10 ? UINT64_MAX
 							  : v * 10 + digit;
 		}
-		char text[48];
-		quote_token(text, sizeof(text), tok, n);
+		char text[48] = "";
+		if (!ok || neg || v > UINT32_MAX)
+			quote_token(text, sizeof(text), tok, n);
 		if (!ok) {
 			tool_error(ctx->t, "%s: line %zu: '%s' is not a non-negative integer",
 				   ctx->name, line, text);

@@ -79,13 +79,31 @@ void sb_putc(struct sbuf *sb, char c)
 
 void sb_u64(struct sbuf *sb, uint64_t v)
 {
-	char tmp[24];
+	/* The hot loop of every big answer: two digits per division, straight
+	 * into the buffer. */
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	if (sb_reserve(sb, 20))
+		return;
+	char tmp[20];
 	size_t i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	sb_putn(sb, tmp + i, sizeof(tmp) - i);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100) * 2;
+		v /= 100;
+		tmp[--i] = pairs[r + 1];
+		tmp[--i] = pairs[r];
+	}
+	if (v >= 10) {
+		tmp[--i] = pairs[v * 2 + 1];
+		tmp[--i] = pairs[v * 2];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
+	memcpy(sb->data + sb->len, tmp + i, sizeof(tmp) - i);
+	sb->len += sizeof(tmp) - i;
+	sb->data[sb->len] = '\0';
 }
 
 void sb_printf(struct sbuf *sb, const char *fmt, ...)
