@@ -5,6 +5,7 @@
  * while and after the bad client did its worst. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -477,6 +478,49 @@ START_TEST(many_bad_clients_at_once)
 }
 END_TEST
 
+START_TEST(client_that_never_reads)
+{
+	/* Pipelines PACK requests as fast as the socket takes them and never
+	 * reads a reply: the daemon stops reading it (max-inflight, unsent
+	 * reply bytes) instead of buffering without end, and others go on. */
+	int fd = td_connect_raw(&D);
+	int fl = fcntl(fd, F_GETFL);
+	ck_assert_int_eq(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
+	seqpack_params p;
+	seqpack_params_init(&p);
+	p.capacity = 4096;
+	uint32_t *lengths = malloc(20000 * sizeof(uint32_t));
+	tl_rng rng;
+	tl_rng_seed(&rng, 8);
+	tl_gen(&rng, TL_UNIFORM, p.capacity, lengths, 20000);
+	struct sp_buf pl = {0}, b = {0};
+	td_pack_payload(&pl, "nf", &p, lengths, 20000, 20000);
+	td_msg(&b, SP_PACK, 1, pl.data, pl.len);
+	size_t sent = 0, total = 0;
+	/* until the socket is full: the daemon has stopped reading */
+	for (;;) {
+		ssize_t w = send(fd, b.data + sent, b.len - sent, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			ck_assert_int_eq(errno, EAGAIN);
+			break;
+		}
+		sent += (size_t)w;
+		total += (size_t)w;
+		if (sent == b.len)
+			sent = 0;
+		ck_assert_msg(total < (256u << 20), "the daemon never pushed back");
+	}
+	good_client_progresses();
+	close(fd);
+	good_client_progresses();
+	sp_buf_free(&pl);
+	sp_buf_free(&b);
+	free(lengths);
+}
+END_TEST
+
 START_TEST(idle_and_max_clients)
 {
 	/* a second daemon with tight limits */
@@ -527,6 +571,7 @@ int main(void)
 	tcase_add_test(tc, disconnect_mid_request);
 	tcase_add_test(tc, slow_client);
 	tcase_add_test(tc, many_bad_clients_at_once);
+	tcase_add_test(tc, client_that_never_reads);
 	tcase_add_test(tc, idle_and_max_clients);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
