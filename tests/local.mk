@@ -107,3 +107,10 @@ tests_test_daemon_activate_LDADD = $(TESTLIB_LDADD)
 check_LTLIBRARIES += tests/daemon/gate.la
 tests_daemon_gate_la_SOURCES = tests/daemon/gate.c
 tests_daemon_gate_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+# daemon: the wire encoding against the golden bytes of docs/protocol.md
+check_PROGRAMS += tests/test-daemon-proto
+TESTS += tests/test-daemon-proto
+tests_test_daemon_proto_SOURCES = tests/test-daemon-proto.c lib/proto.c lib/proto.h $(TESTLIB_SOURCES)
+tests_test_daemon_proto_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_proto_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_proto_LDADD = $(TESTLIB_LDADD)
