@@ -68,8 +68,7 @@ static int bf_run(struct bf_state *st, const uint32_t *len, size_t n,
 		}
 	} else {
 		struct bfbucket q;
-		size_t buckets = n < 4096 ? 4096 : (n > 65536 ? 65536 : n);
-		if (bfbucket_init(&q, &st->bucket, cap, n, buckets))
+		if (bfbucket_init(&q, &st->bucket, cap, n))
 			return bf_nomem(err, "bf scratch");
 		for (size_t i = 0; i < n; i++) {
 			uint32_t s = len[i], b = bfbucket_find(&q, s);

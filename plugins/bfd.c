@@ -13,7 +13,7 @@
 #include "common/order.h"
 
 struct bfd_state {
-	struct bfbuf ord, binof, key, links;
+	struct bfbuf ord, binof, nodes;
 };
 
 static void *bfd_state_new(void)
@@ -28,8 +28,7 @@ static void bfd_state_free(void *arg)
 		return;
 	bfbuf_free(&st->ord);
 	bfbuf_free(&st->binof);
-	bfbuf_free(&st->key);
-	bfbuf_free(&st->links);
+	bfbuf_free(&st->nodes);
 	free(st);
 }
 
@@ -41,11 +40,10 @@ static int bfd_run(struct bfd_state *st, const uint32_t *len, size_t n,
 	const uint32_t maxi = params->max_items ? params->max_items : UINT32_MAX;
 	uint32_t *ord = bfbuf_reserve(&st->ord, n, sizeof(uint32_t));
 	uint32_t *binof = bfbuf_reserve(&st->binof, n, sizeof(uint32_t));
-	uint32_t *links = bfbuf_reserve(&st->links, 2 * n + 2, sizeof(uint32_t));
-	struct bftree t = {.key = bfbuf_reserve(&st->key, n + 1, sizeof(uint64_t)),
-			   .left = links, .right = links ? links + n + 1 : NULL,
+	struct bftree t = {.node = bfbuf_reserve(&st->nodes, n + 1,
+						 sizeof(struct bfnode)),
 			   .root = BF_NONE};
-	if (!ord || !binof || !links || !t.key || order_desc(len, n, cap, ord))
+	if (!ord || !binof || !t.node || order_desc(len, n, cap, ord))
 		return bf_nomem(err, "bfd scratch");
 	uint32_t *used = out->used, *count = out->offsets + 1;
 	uint32_t nb = 0;
@@ -63,7 +61,7 @@ static int bfd_run(struct bfd_state *st, const uint32_t *len, size_t n,
 		count[b]++;
 		binof[j] = b;
 		if (used[b] < cap && count[b] < maxi) {
-			t.key[b] = (uint64_t)(cap - used[b]) << 32 | b;
+			t.node[b].key = (uint64_t)(cap - used[b]) << 32 | b;
 			bftree_insert(&t, b);
 		}
 	}
@@ -80,8 +78,7 @@ static int bfd_pack(void *state, const uint32_t *lengths, size_t n,
 	if (!st) {
 		bfbuf_free(&tmp.ord);
 		bfbuf_free(&tmp.binof);
-		bfbuf_free(&tmp.key);
-		bfbuf_free(&tmp.links);
+		bfbuf_free(&tmp.nodes);
 	}
 	return rc;
 }

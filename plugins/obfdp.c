@@ -226,7 +226,7 @@ static long stitch(struct obfdp_state *st, const struct job *j,
 	struct bfcap x;
 	struct bfbucket q;
 	if (dense ? bfcap_init(&x, &st->cap, cap, maxbins)
-		  : bfbucket_init(&q, &st->bucket, cap, maxbins, 4096))
+		  : bfbucket_init(&q, &st->bucket, cap, maxbins))
 		return -1;
 	/* Bins that cannot take even the shortest loose sequence stay out. */
 	for (uint32_t b = 0; b < ntarget; b++) {

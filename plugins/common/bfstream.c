@@ -52,7 +52,7 @@ static uint64_t key_of(uint32_t rem, uint32_t rank)
 
 static uint32_t rank_of(const struct bfstream *s, uint32_t x)
 {
-	return (uint32_t)s->t.key[x];
+	return (uint32_t)s->t.node[x].key;
 }
 
 /* Grow the slot arrays by doubling; open slots are never more than
@@ -73,18 +73,10 @@ static int grow_slots(struct bfstream *s)
 	if (!fn)
 		return -1;
 	s->free_next = fn;
-	uint64_t *key = realloc(s->t.key, n * sizeof(*key));
-	if (!key)
+	struct bfnode *nodes = realloc(s->t.node, n * sizeof(*nodes));
+	if (!nodes)
 		return -1;
-	s->t.key = key;
-	uint32_t *l = realloc(s->t.left, n * sizeof(*l));
-	if (!l)
-		return -1;
-	s->t.left = l;
-	uint32_t *r = realloc(s->t.right, n * sizeof(*r));
-	if (!r)
-		return -1;
-	s->t.right = r;
+	s->t.node = nodes;
 	for (uint32_t i = s->nslots; i < n; i++) {
 		memset(&s->slots[i], 0, sizeof(s->slots[i]));
 		s->free_next[i] = s->free_head;
@@ -145,7 +137,7 @@ static int renumber(struct bfstream *s)
 		bftree_remove(&s->t, buf[i]);
 	for (uint32_t i = 0; i < s->nopen; i++) {
 		uint32_t x = buf[i];
-		s->t.key[x] = key_of(s->slots[x].rem, i);
+		s->t.node[x].key = key_of(s->slots[x].rem, i);
 		bftree_insert(&s->t, x);
 	}
 	s->rank = s->nopen;
@@ -187,7 +179,7 @@ int bfstream_push(void *arg, uint64_t id, uint32_t length, seqpack_error *err)
 		s->free_head = s->free_next[x];
 		s->slots[x].rem = s->cap;
 		s->slots[x].count = 0;
-		s->t.key[x] = key_of(s->cap, s->rank++);
+		s->t.node[x].key = key_of(s->cap, s->rank++);
 		s->nopen++;
 	}
 	struct slot *sl = &s->slots[x];
@@ -212,7 +204,7 @@ int bfstream_push(void *arg, uint64_t id, uint32_t length, seqpack_error *err)
 	sl->rem -= length;
 	if (sl->rem == 0 || sl->count >= s->maxi)
 		return emit_slot(s, x);
-	s->t.key[x] = key_of(sl->rem, rank_of(s, x));
+	s->t.node[x].key = key_of(sl->rem, rank_of(s, x));
 	bftree_insert(&s->t, x);
 	return SEQPACK_OK;
 }
@@ -244,8 +236,6 @@ void bfstream_close(void *arg)
 		free(s->slots[i].ids);
 	free(s->slots);
 	free(s->free_next);
-	free(s->t.key);
-	free(s->t.left);
-	free(s->t.right);
+	free(s->t.node);
 	free(s);
 }

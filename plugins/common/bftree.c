@@ -1,5 +1,9 @@
 #include "bftree.h"
 
+#define KEY(x) t->node[x].key
+#define LEFT(x) t->node[x].left
+#define RIGHT(x) t->node[x].right
+
 /* murmur3's finaliser: bin ids are sequential and keys correlate with
  * them, so priorities must look independent of the ids. */
 static inline uint32_t prio(uint32_t x)
@@ -14,23 +18,23 @@ static inline uint32_t prio(uint32_t x)
 
 void bftree_insert(struct bftree *t, uint32_t x)
 {
-	const uint64_t kx = t->key[x];
+	const uint64_t kx = KEY(x);
 	const uint32_t px = prio(x);
 	uint32_t *slot = &t->root;
 	while (*slot != BF_NONE && prio(*slot) > px)
-		slot = kx < t->key[*slot] ? &t->left[*slot] : &t->right[*slot];
+		slot = kx < KEY(*slot) ? &LEFT(*slot) : &RIGHT(*slot);
 	/* Split the subtree hanging at slot around kx into x's children. */
 	uint32_t cur = *slot;
-	uint32_t *l = &t->left[x], *r = &t->right[x];
+	uint32_t *l = &LEFT(x), *r = &RIGHT(x);
 	while (cur != BF_NONE) {
-		if (t->key[cur] < kx) {
+		if (KEY(cur) < kx) {
 			*l = cur;
-			l = &t->right[cur];
-			cur = t->right[cur];
+			l = &RIGHT(cur);
+			cur = RIGHT(cur);
 		} else {
 			*r = cur;
-			r = &t->left[cur];
-			cur = t->left[cur];
+			r = &LEFT(cur);
+			cur = LEFT(cur);
 		}
 	}
 	*l = BF_NONE;
@@ -40,20 +44,20 @@ void bftree_insert(struct bftree *t, uint32_t x)
 
 void bftree_remove(struct bftree *t, uint32_t x)
 {
-	const uint64_t kx = t->key[x];
+	const uint64_t kx = KEY(x);
 	uint32_t *slot = &t->root;
 	while (*slot != x)
-		slot = kx < t->key[*slot] ? &t->left[*slot] : &t->right[*slot];
-	uint32_t a = t->left[x], b = t->right[x];
+		slot = kx < KEY(*slot) ? &LEFT(*slot) : &RIGHT(*slot);
+	uint32_t a = LEFT(x), b = RIGHT(x);
 	while (a != BF_NONE && b != BF_NONE) {
 		if (prio(a) > prio(b)) {
 			*slot = a;
-			slot = &t->right[a];
-			a = t->right[a];
+			slot = &RIGHT(a);
+			a = RIGHT(a);
 		} else {
 			*slot = b;
-			slot = &t->left[b];
-			b = t->left[b];
+			slot = &LEFT(b);
+			b = LEFT(b);
 		}
 	}
 	*slot = a != BF_NONE ? a : b;
@@ -63,11 +67,11 @@ uint32_t bftree_lower_bound(const struct bftree *t, uint64_t k)
 {
 	uint32_t cur = t->root, best = BF_NONE;
 	while (cur != BF_NONE) {
-		if (t->key[cur] >= k) {
+		if (KEY(cur) >= k) {
 			best = cur;
-			cur = t->left[cur];
+			cur = LEFT(cur);
 		} else {
-			cur = t->right[cur];
+			cur = RIGHT(cur);
 		}
 	}
 	return best;
@@ -78,8 +82,8 @@ uint32_t bftree_min(const struct bftree *t)
 	uint32_t cur = t->root;
 	if (cur == BF_NONE)
 		return BF_NONE;
-	while (t->left[cur] != BF_NONE)
-		cur = t->left[cur];
+	while (LEFT(cur) != BF_NONE)
+		cur = LEFT(cur);
 	return cur;
 }
 
@@ -88,7 +92,7 @@ uint32_t bftree_max(const struct bftree *t)
 	uint32_t cur = t->root;
 	if (cur == BF_NONE)
 		return BF_NONE;
-	while (t->right[cur] != BF_NONE)
-		cur = t->right[cur];
+	while (RIGHT(cur) != BF_NONE)
+		cur = RIGHT(cur);
 	return cur;
 }

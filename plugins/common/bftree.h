@@ -10,16 +10,21 @@
 
 #include "bfutil.h"
 
-struct bftree {
-	uint64_t *key;   /* key[x] of each node in the set */
-	uint32_t *left;
-	uint32_t *right;
-	uint32_t root;   /* BF_NONE when empty */
+/* One node per cache-line quarter: a search touches one line per level. */
+struct bfnode {
+	uint64_t key;
+	uint32_t left, right;
 };
 
-/* Insert node x with key key[x] (set by the caller, not in the set). */
+struct bftree {
+	struct bfnode *node; /* node[x] for every node id x in use */
+	uint32_t root;       /* BF_NONE when empty */
+};
+
+/* Insert node x with key node[x].key (set by the caller, not in the
+ * set). */
 void bftree_insert(struct bftree *t, uint32_t x);
-/* Remove node x, which is in the set with key key[x]. */
+/* Remove node x, which is in the set with key node[x].key. */
 void bftree_remove(struct bftree *t, uint32_t x);
 /* The node with the smallest key >= k, or BF_NONE. */
 uint32_t bftree_lower_bound(const struct bftree *t, uint64_t k);

@@ -122,8 +122,7 @@ static int place_sparse(struct obfd_ws *ws, const uint32_t *len, size_t n,
 	uint32_t *ord = bfbuf_reserve(&ws->ord, n, sizeof(uint32_t));
 	uint32_t *binof = bfbuf_reserve(&ws->binof, n, sizeof(uint32_t));
 	struct bfbucket q;
-	size_t buckets = n < 4096 ? 4096 : (n > 65536 ? 65536 : n);
-	if (!ord || !binof || bfbucket_init(&q, &ws->bucket, cap, n, buckets) ||
+	if (!ord || !binof || bfbucket_init(&q, &ws->bucket, cap, n) ||
 	    order_desc(len, n, cap, ord))
 		return bf_nomem(err, "obfd scratch");
 	uint32_t nb = 0;
