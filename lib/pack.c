@@ -23,8 +23,7 @@ static int run_plugin(const struct plugin_entry *e, void *state,
 	int rc = e->desc->pack(state, lengths, n, params, &out, &perr);
 	uint64_t t1 = monotonic_ns();
 	if (rc != SEQPACK_OK) {
-		if (rc < 0 || rc >= SEQPACK_STATUS_COUNT_)
-			rc = SEQPACK_ERR_PLUGIN;
+		rc = plugin_status(rc);
 		return seterr(err, rc, "%s: %s", e->info.name,
 			      perr.message[0] ? perr.message
 					      : seqpack_strerror(rc));

@@ -22,6 +22,16 @@ struct seqpack_registry {
 	size_t ndiags, diagcap;
 };
 
+/* The status a caller sees for a plugin's failure: the plugin's own when
+ * it is one the ABI defines, else SEQPACK_ERR_PLUGIN (a plugin must not
+ * turn a failure into success or into a status no caller knows). */
+static inline int plugin_status(int rc)
+{
+	return rc <= SEQPACK_OK || rc >= SEQPACK_STATUS_COUNT_
+		       ? SEQPACK_ERR_PLUGIN
+		       : rc;
+}
+
 /* The entry called name, or NULL. */
 const struct plugin_entry *registry_lookup(const seqpack_registry *reg,
 					   const char *name)

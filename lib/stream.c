@@ -68,7 +68,7 @@ SEQPACK_EXPORT int seqpack_stream_open(seqpack_registry *reg,
 	s->ps = e->desc->stream_open(&s->params, emit, s, &perr);
 	if (!s->ps) {
 		free(s);
-		return seterr(err, perr.status ? perr.status : SEQPACK_ERR_PLUGIN,
+		return seterr(err, plugin_status(perr.status),
 			      "%s: %s", algorithm,
 			      perr.message[0] ? perr.message
 					      : "cannot open stream");
@@ -89,8 +89,7 @@ static int after_plugin(seqpack_stream *s, int rc, seqpack_error *perr,
 	if (rc == SEQPACK_ERR_CALLBACK)
 		return seterr(err, rc, "the pack callback asked to stop after pack %llu",
 			      (unsigned long long)s->packs);
-	if (rc < 0 || rc >= SEQPACK_STATUS_COUNT_)
-		rc = SEQPACK_ERR_PLUGIN;
+	rc = plugin_status(rc);
 	return seterr(err, rc, "%s: %s", s->e->info.name,
 		      perr->message[0] ? perr->message : seqpack_strerror(rc));
 }
