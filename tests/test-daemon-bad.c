@@ -525,14 +525,18 @@ START_TEST(idle_and_max_clients)
 {
 	/* a second daemon with tight limits */
 	struct td d2;
-	const char *extra[] = {"--idle-timeout=0.3", "--max-clients=3", NULL};
-	td_start(&d2, NULL, extra);
+	const char *idle[] = {"--idle-timeout=0.3", NULL};
+	td_start(&d2, NULL, idle);
 	int fd = td_connect_raw(&d2);
 	const char *m = expect(fd, SP_ERROR, 0, SEQPACK_ERR_TIMEOUT);
 	ck_assert_ptr_nonnull(strstr(m, "idle"));
 	ck_assert(td_closed(fd));
 	close(fd);
+	ck_assert_int_eq(td_stop(&d2), 0);
 
+	/* (with the default idle timeout, so nobody is dropped meanwhile) */
+	const char *maxc[] = {"--max-clients=3", NULL};
+	td_start(&d2, NULL, maxc);
 	int c[4];
 	for (int i = 0; i < 3; i++) {
 		c[i] = td_connect_raw(&d2);
