@@ -110,7 +110,9 @@ static int read_msg(seqpack_client *c, struct sp_header *h, size_t limit,
 	if (h->magic != SP_MAGIC || h->version != SP_VERSION)
 		return broken(c, SEQPACK_ERR_PROTOCOL, err,
 			      "reply with a wrong magic or protocol version");
-	if (h->length > limit)
+	/* A stream pack can hold any number of ids, so events are bounded
+	 * only by what actually arrives. */
+	if (h->length > limit && h->type != SP_EVENT_PACK)
 		return broken(c, SEQPACK_ERR_PROTOCOL, err,
 			      "reply larger than the request can explain");
 	size_t have = 0;
@@ -620,8 +622,10 @@ SEQPACK_EXPORT int seqpack_client_pack(seqpack_client *c,
 	rc = finish_msg(c, off, err);
 	if (rc != SEQPACK_OK)
 		return rc;
-	/* status + name + counts + metrics + arrays: at most this much */
-	size_t limit = 4 + 2 + SEQPACK_NAME_MAX + 8 + 9 * 8 + (3 * n + 1) * 4;
+	/* status + name + counts + metrics + arrays at most, or an error
+	 * message of up to 64 KiB */
+	size_t limit = 4 + 2 + SEQPACK_NAME_MAX + 8 + 9 * 8 + (3 * n + 1) * 4 +
+		       (1u << 16);
 	struct sp_rd r;
 	rc = rpc(c, SP_PACK, id, limit, &r, err);
 	if (rc != SEQPACK_OK)

@@ -324,6 +324,28 @@ START_TEST(streaming)
 	seqpack_client_stream_free(cs);
 	free(l.v);
 
+	/* one pack of 20000 sequences: an event far larger than a reply */
+	{
+		seqpack_params big;
+		seqpack_params_init(&big);
+		big.capacity = 1000000;
+		struct slog lb = {0};
+		ck_assert_int_eq(seqpack_client_stream_open(c, "nf", &big, slog_cb,
+							    &lb, &cs, &err),
+				 SEQPACK_OK);
+		for (uint64_t i = 0; i < 20000; i++)
+			ck_assert_int_eq(seqpack_client_stream_push(cs, i, 1, &err),
+					 SEQPACK_OK);
+		ck_assert_msg(seqpack_client_stream_finish(cs, &err) == SEQPACK_OK,
+			      "%s", err.message);
+		ck_assert_uint_eq(seqpack_client_stream_packs(cs), 1);
+		ck_assert_uint_eq(lb.n, 3 + 20000);
+		ck_assert_uint_eq(lb.v[1], 20000); /* used */
+		ck_assert_uint_eq(lb.v[3 + 19999], 19999);
+		seqpack_client_stream_free(cs);
+		free(lb.v);
+	}
+
 	/* max-streams (16 by default) per connection */
 	seqpack_client_stream *many[17];
 	for (int i = 0; i < 16; i++)
