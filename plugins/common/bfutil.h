@@ -16,11 +16,15 @@
 struct bfbuf {
 	void *p;
 	size_t bytes;
+	int mapped; /* p came from mmap, not malloc */
 };
 
 /* Make b hold at least count * size bytes (contents not kept).  Returns
- * the buffer or NULL when out of memory (or on size overflow). */
+ * the buffer or NULL when out of memory (or on size overflow).  The
+ * _sparse variant is for buffers the caller will touch only in part: their
+ * pages are left to fault in on demand. */
 void *bfbuf_reserve(struct bfbuf *b, size_t count, size_t size);
+void *bfbuf_reserve_sparse(struct bfbuf *b, size_t count, size_t size);
 void bfbuf_free(struct bfbuf *b);
 
 /* Turn per-bin item counts, found in out->offsets[b + 1] for
