@@ -282,6 +282,12 @@ START_TEST(test_verify_bad_offsets)
 	expect_verify_fail(r, 0, "bin", NULL);
 	seqpack_result_free(r);
 
+	/* No bins at all for five sequences. */
+	r = valid_result();
+	r->nbins = 0;
+	expect_verify_fail(r, 0, "offsets[0]", "5");
+	seqpack_result_free(r);
+
 	/* More bins than sequences. */
 	r = valid_result();
 	r->nbins = 6;

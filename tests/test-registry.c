@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testlib.h"
 
@@ -217,6 +218,60 @@ START_TEST(test_duplicate_name)
 	free(path);
 	free(plugins);
 	free(dup);
+}
+END_TEST
+
+/* Only NAME.la and NAME.so with NAME [a-z0-9]+ are plugins; anything
+ * else in a plugin directory is ignored silently, and a file with a
+ * plugin's name that is not a loadable module is skipped with a
+ * diagnostic. */
+START_TEST(test_file_rules)
+{
+	char tmpl[] = "/tmp/seqpack-test-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	ck_assert_ptr_nonnull(dir);
+	char *real = tl_builddir_path("plugins/.libs/nf.so");
+	static const char *const links[] = {"nf.so", "Bad-Name.so", "NF.so",
+					    "nf2.txt", "libnf.so.0"};
+	char path[512];
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, links[i]);
+		ck_assert_int_eq(symlink(real, path), 0);
+	}
+	snprintf(path, sizeof(path), "%s/junk.so", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("not an ELF object\n", f);
+	fclose(f);
+
+	seqpack_registry *reg = open_path(dir);
+	char *diags = all_diags(reg);
+	ck_assert_uint_eq(seqpack_registry_count(reg), 1);
+	const seqpack_plugin_info *nf = seqpack_registry_find(reg, "nf");
+	ck_assert_ptr_nonnull(nf);
+	ck_assert_has(nf->path, "/nf.so");
+	ck_assert_msg(seqpack_registry_diagnostic_count(reg) == 1,
+		      "diagnostics: %s", diags);
+	const char *d = find_diag(reg, "junk.so");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_has(d, "cannot load");
+	free(diags);
+	/* The bare .so works like the .la. */
+	const uint32_t len[4] = {6, 5, 6, 5};
+	seqpack_params p = params_with(10);
+	seqpack_result *r = tl_pack(reg, "nf", len, 4, &p);
+	ck_assert_uint_eq(r->nbins, 4);
+	seqpack_result_free(r);
+	seqpack_registry_unref(reg);
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, links[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/junk.so", dir);
+	unlink(path);
+	rmdir(dir);
+	free(real);
 }
 END_TEST
 
@@ -577,6 +632,7 @@ static Suite *registry_suite(void)
 	tcase_add_test(tc, test_missing_dir);
 	tcase_add_test(tc, test_broken_plugins);
 	tcase_add_test(tc, test_duplicate_name);
+	tcase_add_test(tc, test_file_rules);
 	tcase_add_test(tc, test_env_path);
 	tcase_add_test(tc, test_ref_unref);
 	tcase_add_test(tc, test_threads);
