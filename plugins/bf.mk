@@ -32,3 +32,6 @@ plugins_obfdp_la_SOURCES = plugins/obfdp.c $(OBFD_CORE) \
 	plugins/common/pool.c plugins/common/pool.h
 plugins_obfdp_la_LIBADD = $(PTHREAD_LIBS)
 plugins_obfdp_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+
+# The obfd timing harness (built by hand; see its header).
+EXTRA_DIST += scripts/time-obfd.c
