@@ -147,6 +147,9 @@ static int grow(seqpack_workspace *ws, size_t n, seqpack_error *err)
 {
 	if (n <= ws->cap && ws->result.items)
 		return SEQPACK_OK;
+	if (n >= SIZE_MAX / sizeof(uint32_t)) /* 32-bit size_t */
+		return seterr(err, SEQPACK_ERR_NOMEM,
+			      "%zu sequences do not fit in memory", n);
 	size_t cap = n + 1;
 	uint32_t *items = realloc(ws->result.items, cap * sizeof(uint32_t));
 	if (items)

@@ -13,6 +13,10 @@ SEQPACK_EXPORT int seqpack_result_new(size_t n, seqpack_result **ret,
 		return seterr(err, SEQPACK_ERR_TOO_MANY,
 			      "%zu sequences is more than the maximum %u", n,
 			      SEQPACK_MAX_SEQUENCES);
+	/* n + 1 entries of 4 bytes must not wrap where size_t is 32 bits. */
+	if (n >= SIZE_MAX / sizeof(uint32_t))
+		return seterr(err, SEQPACK_ERR_NOMEM,
+			      "%zu sequences do not fit in memory", n);
 	seqpack_result *r = calloc(1, sizeof(*r));
 	if (!r)
 		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");

@@ -31,6 +31,8 @@ static int radix(const uint32_t *len, size_t n, uint32_t *idx)
 {
 	/* Sort (key, index) pairs rather than indices: reading len[] through
 	 * a permutation in the second pass costs a cache miss per item. */
+	if (n > SIZE_MAX / sizeof(uint64_t)) /* 32-bit size_t */
+		return -1;
 	uint64_t *a = malloc(n * sizeof(*a));
 	uint64_t *b = malloc(n * sizeof(*b));
 	size_t *cnt = malloc(65536 * sizeof(*cnt));
