@@ -10,8 +10,8 @@ OBFD_CORE = plugins/common/obfdcore.c plugins/common/obfdcore.h \
 	$(BF_COMMON) $(BF_TREE) $(BF_CAP) $(BF_BUCKET)
 
 plugin_LTLIBRARIES += plugins/bfd.la
-plugins_bfd_la_SOURCES = plugins/bfd.c $(BF_COMMON) $(BF_TREE) \
-	plugins/common/order.c plugins/common/order.h
+plugins_bfd_la_SOURCES = plugins/bfd.c $(BF_COMMON) $(BF_TREE) $(BF_CAP) \
+	$(BF_BUCKET) plugins/common/order.c plugins/common/order.h
 plugins_bfd_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 
 plugin_LTLIBRARIES += plugins/obfd.la

@@ -1,19 +1,26 @@
 /* Best Fit Decreasing, the reference implementation of the rule obfd
  * accelerates: stable descending sort, then each sequence goes to the bin
  * with the least remaining capacity that still fits it, ties to the lowest
- * bin index.  The open bins sit in one ordered set keyed by
- * (remaining, bin index), so a placement is a lower-bound search:
- * O(n log B) time, O(n) memory.  Bound: 11/9 OPT + 6/9, like FFD. */
+ * bin index.  One sequence at a time through the same search structures
+ * as bf (common/bfcap.h for small capacities, common/bfbucket.h for large
+ * ones), both checked against brute force by the tests; none of obfd's
+ * batching, counting-sort layout or fast paths, which the tests check
+ * against this.  O(n log B) time, O(n) memory.  Bound: 11/9 OPT + 6/9,
+ * like FFD. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <seqpack/plugin.h>
 
-#include "common/bftree.h"
+#include "common/bfbucket.h"
+#include "common/bfcap.h"
 #include "common/bfutil.h"
 #include "common/order.h"
 
 struct bfd_state {
-	struct bfbuf ord, binof, nodes;
+	struct bfbuf ord, binof, hist;
+	struct bfbucket_mem bucket;
+	struct bfcap_mem cap;
 };
 
 static void *bfd_state_new(void)
@@ -28,7 +35,9 @@ static void bfd_state_free(void *arg)
 		return;
 	bfbuf_free(&st->ord);
 	bfbuf_free(&st->binof);
-	bfbuf_free(&st->nodes);
+	bfbuf_free(&st->hist);
+	bfbucket_mem_free(&st->bucket);
+	bfcap_mem_free(&st->cap);
 	free(st);
 }
 
@@ -40,29 +49,58 @@ static int bfd_run(struct bfd_state *st, const uint32_t *len, size_t n,
 	const uint32_t maxi = params->max_items ? params->max_items : UINT32_MAX;
 	uint32_t *ord = bfbuf_reserve(&st->ord, n, sizeof(uint32_t));
 	uint32_t *binof = bfbuf_reserve(&st->binof, n, sizeof(uint32_t));
-	struct bftree t = {.node = bfbuf_reserve(&st->nodes, n + 1,
-						 sizeof(struct bfnode)),
-			   .root = BF_NONE};
-	if (!ord || !binof || !t.node || order_desc(len, n, cap, ord))
+	if (!ord || !binof || order_desc(len, n, cap, ord))
 		return bf_nomem(err, "bfd scratch");
 	uint32_t *used = out->used, *count = out->offsets + 1;
 	uint32_t nb = 0;
-	for (size_t j = 0; j < n; j++) {
-		uint32_t s = len[ord[j]];
-		uint32_t b = bftree_lower_bound(&t, (uint64_t)s << 32);
-		if (b == BF_NONE) {
-			b = nb++;
-			used[b] = 0;
-			count[b] = 0;
-		} else {
-			bftree_remove(&t, b);
+	if ((size_t)cap < ((size_t)1 << 16) || (size_t)cap <= n / 2) {
+		struct bfcap x;
+		uint32_t *hist = bfbuf_reserve(&st->hist, (size_t)cap + 1,
+					       sizeof(uint32_t));
+		if (!hist || bfcap_init(&x, &st->cap, cap, n))
+			return bf_nomem(err, "bfd scratch");
+		/* Lengths in sorted order come from a histogram, not from
+		 * len[ord[j]]: that gather is a cache miss per item. */
+		memset(hist, 0, ((size_t)cap + 1) * sizeof(uint32_t));
+		for (size_t i = 0; i < n; i++)
+			hist[len[i]]++;
+		uint32_t s = cap;
+		for (size_t j = 0; j < n; j++) {
+			while (hist[s] == 0)
+				s--;
+			hist[s]--;
+			uint32_t b, r = bfcap_find(&x, s);
+			if (r == BF_NONE) {
+				b = nb++;
+				used[b] = 0;
+				count[b] = 0;
+			} else {
+				b = bfcap_pop(&x, r);
+			}
+			used[b] += s;
+			count[b]++;
+			binof[j] = b;
+			if (used[b] < cap && count[b] < maxi)
+				bfcap_insert(&x, b, cap - used[b]);
 		}
-		used[b] += s;
-		count[b]++;
-		binof[j] = b;
-		if (used[b] < cap && count[b] < maxi) {
-			t.node[b].key = (uint64_t)(cap - used[b]) << 32 | b;
-			bftree_insert(&t, b);
+	} else {
+		struct bfbucket q;
+		if (bfbucket_init(&q, &st->bucket, cap, n))
+			return bf_nomem(err, "bfd scratch");
+		for (size_t j = 0; j < n; j++) {
+			uint32_t s = len[ord[j]], b = bfbucket_find(&q, s);
+			if (b == BF_NONE) {
+				b = nb++;
+				used[b] = 0;
+				count[b] = 0;
+			} else {
+				bfbucket_remove(&q, b);
+			}
+			used[b] += s;
+			count[b]++;
+			binof[j] = b;
+			if (used[b] < cap && count[b] < maxi)
+				bfbucket_insert(&q, b, cap - used[b]);
 		}
 	}
 	bf_csr(ord, binof, n, nb, out);
@@ -78,7 +116,9 @@ static int bfd_pack(void *state, const uint32_t *lengths, size_t n,
 	if (!st) {
 		bfbuf_free(&tmp.ord);
 		bfbuf_free(&tmp.binof);
-		bfbuf_free(&tmp.nodes);
+		bfbuf_free(&tmp.hist);
+		bfbucket_mem_free(&tmp.bucket);
+		bfcap_mem_free(&tmp.cap);
 	}
 	return rc;
 }
