@@ -32,6 +32,19 @@ static void teardown(void)
 
 /* ---- test inputs ---------------------------------------------------- */
 
+/* Loop counts scale with $SEQPACK_TEST_SCALE (default 1), as in the other
+ * tests, so a run under valgrind can be cut down; never below least. */
+static unsigned scaled(unsigned base, unsigned least)
+{
+	const char *s = getenv("SEQPACK_TEST_SCALE");
+	char *end = NULL;
+	double f = s && *s ? strtod(s, &end) : 1.0;
+	if (!(f > 0.0) || (end && *end != '\0'))
+		f = 1.0;
+	double v = (double)base * f;
+	return v < (double)least ? least : (unsigned)v;
+}
+
 static uint64_t gen_state;
 
 static uint64_t gen(void)
@@ -306,10 +319,11 @@ static uint32_t random_max_items(void)
 
 START_TEST(test_against_reference)
 {
-	enum { ROUNDS = 3000, MAXN = 60 };
+	enum { MAXN = 60 };
+	const unsigned rounds = scaled(3000, 50);
 	uint32_t len[MAXN], order[MAXN];
 	gen_state = 20261125;
-	for (int round = 0; round < ROUNDS; round++) {
+	for (unsigned round = 0; round < rounds; round++) {
 		size_t n = (size_t)(gen() % (MAXN + 1));
 		uint32_t cap = make_input(len, n);
 		uint32_t maxi = random_max_items();
@@ -362,11 +376,12 @@ START_TEST(test_against_reference)
 }
 END_TEST
 
-/* Long inputs make the FF tree grow through several doublings and fill
- * blocks unevenly. */
+/* Long inputs make the FF tree grow through several doublings (it
+ * starts with 64 blocks of 16 bins: 2048 bins force one) and fill blocks
+ * unevenly. */
 START_TEST(test_large_against_reference)
 {
-	enum { N = 8000 };
+	const size_t N = scaled(8000, 2048);
 	uint32_t *len = malloc(N * sizeof(*len));
 	uint32_t *order = malloc(N * sizeof(*order));
 	ck_assert(len && order);
@@ -567,8 +582,9 @@ START_TEST(test_stream_against_reference)
 	enum { MAXN = 64 };
 	uint32_t len[MAXN];
 	static struct packs got, want;
+	const unsigned rounds = scaled(3000, 50);
 	gen_state = 4242;
-	for (int round = 0; round < 3000; round++) {
+	for (unsigned round = 0; round < rounds; round++) {
 		size_t n = (size_t)(gen() % (MAXN + 1));
 		uint32_t cap = make_input(len, n);
 		uint32_t maxi = random_max_items();
@@ -599,7 +615,8 @@ START_TEST(test_stream_matches_offline)
 	ck_assert(len && got);
 	gen_state = 99;
 	const char *algs[] = {"ff", "hk"};
-	for (int round = 0; round < 20; round++) {
+	const unsigned rounds = scaled(20, 5);
+	for (unsigned round = 0; round < rounds; round++) {
 		uint32_t cap = make_input(len, N);
 		if (cap > 4000)
 			continue; /* keep the packs within struct packs */
