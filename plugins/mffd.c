@@ -56,11 +56,16 @@ struct mffd {
 	size_t nlog;
 };
 
+static void log_put(struct mffd *m, uint32_t item, uint32_t bin)
+{
+	m->log_item[m->nlog] = item;
+	m->log_bin[m->nlog++] = bin;
+}
+
 static void place(struct mffd *m, uint32_t item, uint32_t bin)
 {
 	fftree_add(&m->t, bin, m->len[item]);
-	m->log_item[m->nlog] = item;
-	m->log_bin[m->nlog++] = bin;
+	log_put(m, item, bin);
 }
 
 /* A run of the descending order: order[first .. first + n - 1]. */
@@ -183,8 +188,7 @@ static int mffd_run(struct mffd *m, size_t n, const seqpack_params *params,
 		uint32_t b = fftree_open(&m->t, m->len[item]);
 		if (b == FFTREE_NONE)
 			return -1;
-		m->log_item[m->nlog] = item;
-		m->log_bin[m->nlog++] = b;
+		log_put(m, item, b);
 	}
 	if (run_init(mid, m, a_end, b_end, 0) != 0 ||
 	    run_init(small, m, b_end, c_end, 1) != 0)
@@ -230,8 +234,7 @@ static int mffd_run(struct mffd *m, size_t n, const seqpack_params *params,
 		uint32_t b = fftree_first_fit(&m->t, m->len[item]);
 		if (b == FFTREE_NONE)
 			return -1;
-		m->log_item[m->nlog] = item;
-		m->log_bin[m->nlog++] = b;
+		log_put(m, item, b);
 	}
 	return 0;
 }
