@@ -133,6 +133,42 @@ START_TEST(test_lengths_check)
 }
 END_TEST
 
+/* Every size and every position of the culprit, so a fast path that
+ * works in blocks cannot miss one in a block or in the tail. */
+START_TEST(test_lengths_check_positions)
+{
+	uint32_t len[40];
+	seqpack_error err = {0};
+	char want[100];
+	for (size_t n = 1; n <= 40; n++) {
+		for (size_t i = 0; i < n; i++)
+			len[i] = (uint32_t)(1 + i % 100);
+		ck_assert_int_eq(seqpack_lengths_check(len, n, 100, &err),
+				 SEQPACK_OK);
+		for (size_t bad = 0; bad < n; bad++) {
+			uint32_t keep = len[bad];
+			len[bad] = 101;
+			ck_assert_int_eq(seqpack_lengths_check(len, n, 100, &err),
+					 SEQPACK_ERR_LENGTH);
+			snprintf(want, sizeof(want),
+				 "sequence %zu has length 101 > capacity 100", bad);
+			ck_assert_str_eq(err.message, want);
+			len[bad] = 0;
+			ck_assert_int_eq(seqpack_lengths_check(len, n, 100, &err),
+					 SEQPACK_ERR_LENGTH);
+			snprintf(want, sizeof(want), "sequence %zu has length 0", bad);
+			ck_assert_has(err.message, want);
+			len[bad] = UINT32_MAX;
+			ck_assert_int_eq(seqpack_lengths_check(len, n,
+							       SEQPACK_MAX_CAPACITY,
+							       &err),
+					 SEQPACK_ERR_LENGTH);
+			len[bad] = keep;
+		}
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Verifier: a valid hand-made packing, then one fault at a time. */
 
@@ -350,6 +386,52 @@ START_TEST(test_metrics_known)
 }
 END_TEST
 
+/* Random packings of every small size against a plain recomputation,
+ * so block-wise sums and maxima are checked in blocks and tails. */
+START_TEST(test_metrics_random)
+{
+	tl_rng rng;
+	tl_rng_seed(&rng, 77);
+	for (size_t n = 1; n <= 70; n++) {
+		uint32_t len[70];
+		seqpack_result *r = NULL;
+		ck_assert_int_eq(seqpack_result_new(n, &r, NULL), SEQPACK_OK);
+		/* Cut 0..n-1 into bins of random sizes 1..9. */
+		size_t nb = 0, at = 0;
+		uint64_t total = 0, maxi = 0;
+		while (at < n) {
+			size_t c = 1 + tl_rng_below(&rng, 9);
+			if (c > n - at)
+				c = n - at;
+			uint64_t sum = 0;
+			for (size_t j = 0; j < c; j++) {
+				len[at + j] = tl_rng_range(&rng, 1, 100);
+				r->items[at + j] = (uint32_t)(at + j);
+				sum += len[at + j];
+			}
+			r->used[nb] = (uint32_t)sum;
+			at += c;
+			r->offsets[++nb] = (uint32_t)at;
+			total += sum;
+			if (c > maxi)
+				maxi = c;
+		}
+		r->nbins = nb;
+		seqpack_metrics_compute(r, len, 1000);
+		ck_assert_uint_eq(r->metrics.bins, nb);
+		ck_assert_uint_eq(r->metrics.total_tokens, total);
+		ck_assert_uint_eq(r->metrics.max_items_per_bin, maxi);
+		ck_assert_uint_eq(r->metrics.padding_tokens, nb * 1000 - total);
+		ck_assert_uint_eq(r->metrics.lower_bound, (total + 999) / 1000);
+		ck_assert_double_eq_tol(r->metrics.mean_items_per_bin,
+					(double)n / (double)nb, 1e-12);
+		seqpack_params p = params_with(1000);
+		ck_assert_int_eq(seqpack_verify(len, n, &p, r, NULL), SEQPACK_OK);
+		seqpack_result_free(r);
+	}
+}
+END_TEST
+
 START_TEST(test_metrics_empty)
 {
 	seqpack_result *r = NULL;
@@ -479,6 +561,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_params_defaults);
 	tcase_add_test(tc, test_params_check);
 	tcase_add_test(tc, test_lengths_check);
+	tcase_add_test(tc, test_lengths_check_positions);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("verify");
@@ -498,6 +581,7 @@ static Suite *core_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_metrics_known);
 	tcase_add_test(tc, test_metrics_empty);
+	tcase_add_test(tc, test_metrics_random);
 	tcase_add_test(tc, test_metrics_large_capacity);
 	suite_add_tcase(s, tc);
 

@@ -18,8 +18,9 @@
  *                      bin packing", ICALP 2014.
  *   FFD <= 11/9 OPT + 6/9   Dósa 2007 (ESCAPE); complete proof Dósa, Li,
  *                      Han, Tuza, TCS 510 (2013).
- *   BFD, OBFD: the 6/9 additive constant is proven for FFD only; for BFD
- *                      we assert what is proven: BFD <= 3/2 OPT
+ *   BFD, OBFD: the published proofs of the 6/9 additive constant are for
+ *                      FFD; we know of none for BFD, so we assert what is
+ *                      proven for BFD: BFD <= 3/2 OPT
  *                      (Simchi-Levi, Naval Res. Logistics 41, 1994) and
  *                      BFD <= 11/9 OPT + 4 (Johnson et al., SIAM J.
  *                      Comput. 3, 1974).  OBFD packs exactly like BFD.
