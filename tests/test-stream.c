@@ -330,6 +330,49 @@ START_TEST(test_stream_emits_early)
 }
 END_TEST
 
+/* ff, bf and wf at max_open: when a new bin would exceed it, the fullest
+ * open bin is closed and emitted.  At C=10, max_open=2: 6 and 5 open two
+ * bins; 7 fits neither, so the fullest (6) is emitted; 8 fits neither 5
+ * nor 7, so 7 goes; finish flushes 5 and 8. */
+START_TEST(test_stream_close_fullest)
+{
+	static const char *const algs[] = {"ff", "bf", "wf"};
+	const char *alg = algs[_i];
+	seqpack_registry *reg = tl_registry();
+	tl_require(reg, alg);
+	seqpack_params p;
+	seqpack_params_init(&p);
+	p.capacity = 10;
+	p.max_open = 2;
+	const uint32_t len[4] = {6, 5, 7, 8};
+	struct recorder rec;
+	rec_init(&rec, len, 4, &p);
+	seqpack_stream *s = NULL;
+	seqpack_error err = {0};
+	ck_assert_int_eq(seqpack_stream_open(reg, alg, &p, rec_cb, &rec, &s, &err),
+			 SEQPACK_OK);
+	for (size_t i = 0; i < 4; i++) {
+		rec.pushed = i + 1;
+		ck_assert_int_eq(seqpack_stream_push(s, ID(i), len[i], &err),
+				 SEQPACK_OK);
+	}
+	ck_assert_msg(!rec.fault[0], "%s", rec.fault);
+	ck_assert_msg(rec.packs == 2, "%s: %llu packs before finish, expected 2",
+		      alg, (unsigned long long)rec.packs);
+	ck_assert_uint_eq(rec.used[0], 6);
+	ck_assert_uint_eq(rec.items[0], 0);
+	ck_assert_uint_eq(rec.used[1], 7);
+	ck_assert_uint_eq(rec.items[1], 2);
+	rec.in_finish = 1;
+	ck_assert_int_eq(seqpack_stream_finish(s, &err), SEQPACK_OK);
+	ck_assert_uint_eq(rec.packs, 4);
+	ck_assert_uint_eq(rec.finish_packs, 2);
+	seqpack_stream_free(s);
+	rec_free(&rec);
+	seqpack_registry_unref(reg);
+}
+END_TEST
+
 START_TEST(test_stream_bad_length)
 {
 	const char *alg = tl_streaming[_i];
@@ -492,6 +535,7 @@ static Suite *stream_suite(void)
 	tcase_add_loop_test(tc, test_stream_bad_length, 0, TL_NSTREAMING);
 	tcase_add_loop_test(tc, test_stream_callback_stops, 0, TL_NSTREAMING);
 	tcase_add_loop_test(tc, test_stream_free_unfinished, 0, TL_NSTREAMING);
+	tcase_add_loop_test(tc, test_stream_close_fullest, 0, 3);
 	tcase_add_test(tc, test_stream_offline_refused);
 	suite_add_tcase(s, tc);
 	return s;
