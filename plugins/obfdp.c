@@ -9,7 +9,7 @@
  * thread count.  Threads come from a pool in the plugin state (created on
  * first use, joined by state_free), so a workspace pays no thread
  * creation per call.  Bins: within 0.1% + threads of obfd's
- * (docs/algorithms-bf.md). */
+ * (docs/algorithms.md). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
