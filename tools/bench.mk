@@ -9,7 +9,7 @@ tools_seqpack_SOURCES += \
 	tools/bench-target.c \
 	tools/bench-target.h
 
-EXTRA_DIST += scripts/bench-suite scripts/build-variants
+EXTRA_DIST += scripts/bench-suite scripts/build-variants scripts/pagefault-cost.c
 
 # The length files live outside the tree; override with
 # `make bench BENCH_DATA=DIR` (DIR/synthetic, DIR/real).  BENCH_FLAGS
