@@ -63,16 +63,20 @@ remote_names() {
 }
 
 daemon_pid=
+# daemon_stop [STATUS]: stop seqpackd; its log is shown when STATUS (the
+# test's exit status) says the test failed.
 daemon_stop() {
 	if [ -n "$daemon_pid" ]; then
 		kill -TERM "$daemon_pid" 2>/dev/null || true
 		wait "$daemon_pid" 2>/dev/null || true
 		daemon_pid=
-		echo "--- seqpackd log" >&2
-		cat "$TMP/seqpackd.log" >&2 || true
+		if [ "${1:-0}" != 0 ]; then
+			echo "--- seqpackd log" >&2
+			cat "$TMP/seqpackd.log" >&2 || true
+		fi
 	fi
 }
-trap daemon_stop EXIT
+trap 'daemon_stop $?' EXIT
 
 # daemon_start: seqpackd on $TMP/seqpackd.sock with the default settings
 # but no config file and no group change; returns once it has logged that
