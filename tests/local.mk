@@ -114,3 +114,10 @@ tests_test_daemon_proto_SOURCES = tests/test-daemon-proto.c lib/proto.c lib/prot
 tests_test_daemon_proto_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_proto_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_proto_LDADD = $(TESTLIB_LDADD)
+# daemon: seqpack pack|stream|algorithms --socket print what in-process does
+check_PROGRAMS += tests/test-daemon-cli
+TESTS += tests/test-daemon-cli
+tests_test_daemon_cli_SOURCES = tests/test-daemon-cli.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_cli_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_cli_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_cli_LDADD = $(TESTLIB_LDADD)

@@ -4,9 +4,26 @@
 #include <string.h>
 
 #include "output.h"
+#include "remote.h"
 #include "tool.h"
 
-enum { OPT_JSON = OPT_LOCAL };
+enum { OPT_JSON = OPT_LOCAL, OPT_SOCKET };
+
+/* The plugins to list: the local registry, or the daemon's list. */
+struct source {
+	const seqpack_registry *reg;
+	const seqpack_algorithm_list *list;
+};
+
+static size_t src_count(const struct source *s)
+{
+	return s->list ? s->list->count : seqpack_registry_count(s->reg);
+}
+
+static const seqpack_plugin_info *src_get(const struct source *s, size_t i)
+{
+	return s->list ? &s->list->algorithms[i] : seqpack_registry_get(s->reg, i);
+}
 
 static void usage(void)
 {
@@ -17,6 +34,8 @@ static void usage(void)
 	       "\n"
 	       "Options:\n"
 	       "  -j, --json             print one JSON object instead of text\n"
+	       "      --socket PATH      list the algorithms of the seqpackd daemon at\n"
+	       "                         PATH\n"
 	       TOOL_COMMON_HELP
 	       "\n"
 	       "Plugins are searched in $SEQPACK_PLUGIN_PATH, then in\n"
@@ -24,12 +43,12 @@ static void usage(void)
 	       seqpack_registry_default_dir());
 }
 
-static void list_json(struct sbuf *sb, const seqpack_registry *reg, int paths)
+static void list_json(struct sbuf *sb, const struct source *src, int paths)
 {
-	size_t n = seqpack_registry_count(reg);
+	size_t n = src_count(src);
 	sb_puts(sb, "{\"algorithms\":[");
 	for (size_t i = 0; i < n; i++) {
-		const seqpack_plugin_info *p = seqpack_registry_get(reg, i);
+		const seqpack_plugin_info *p = src_get(src, i);
 		char flags[128];
 		tool_flag_names(p->flags, "\",\"", flags, sizeof(flags));
 		if (i)
@@ -53,20 +72,20 @@ static void list_json(struct sbuf *sb, const seqpack_registry *reg, int paths)
 		sb_putc(sb, '}');
 	}
 	sb_puts(sb, "],\"skipped\":[");
-	size_t nd = seqpack_registry_diagnostic_count(reg);
+	size_t nd = src->reg ? seqpack_registry_diagnostic_count(src->reg) : 0;
 	for (size_t i = 0; i < nd; i++) {
 		if (i)
 			sb_putc(sb, ',');
-		sb_json_string(sb, seqpack_registry_diagnostic(reg, i));
+		sb_json_string(sb, seqpack_registry_diagnostic(src->reg, i));
 	}
 	sb_puts(sb, "]}\n");
 }
 
-static void list_text(struct sbuf *sb, const seqpack_registry *reg, int paths)
+static void list_text(struct sbuf *sb, const struct source *src, int paths)
 {
-	size_t n = seqpack_registry_count(reg);
+	size_t n = src_count(src);
 	for (size_t i = 0; i < n; i++) {
-		const seqpack_plugin_info *p = seqpack_registry_get(reg, i);
+		const seqpack_plugin_info *p = src_get(src, i);
 		char flags[128];
 		tool_flag_names(p->flags, ", ", flags, sizeof(flags));
 		sb_printf(sb, "%-6s %s\n", p->name, p->title);
@@ -82,6 +101,7 @@ static int run(struct tool *t, int argc, char **argv)
 	static const struct option longopts[] = {
 		TOOL_COMMON_LONGOPTS,
 		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, c;
@@ -95,6 +115,8 @@ static int run(struct tool *t, int argc, char **argv)
 		}
 		if (c == 'j')
 			json = 1;
+		else if (c == OPT_SOCKET)
+			t->socket = optarg;
 		else
 			return tool_usage_error(t, "unhandled option");
 	}
@@ -104,19 +126,33 @@ static int run(struct tool *t, int argc, char **argv)
 	/* Listing plugins is how one finds out why one is missing: always
 	 * show the skipped ones here, verbose or not. */
 	int verbose = t->verbose;
-	t->verbose = 0;
-	seqpack_registry *reg = tool_registry(t);
-	t->verbose = verbose;
-	if (!reg)
-		return EXIT_PACK;
-	tool_print_diagnostics(reg);
+	struct source src = { NULL, NULL };
+	seqpack_algorithm_list *list = NULL;
+	if (t->socket) {
+		seqpack_client *cl = remote_connect(t);
+		if (cl)
+			list = remote_list(t, cl);
+		seqpack_client_close(cl);
+		if (!list)
+			return EXIT_DAEMON;
+		src.list = list;
+	} else {
+		t->verbose = 0;
+		seqpack_registry *reg = tool_registry(t);
+		t->verbose = verbose;
+		if (!reg)
+			return EXIT_PACK;
+		tool_print_diagnostics(reg);
+		src.reg = reg;
+	}
 
 	struct sbuf sb;
 	sb_init(&sb);
 	if (json)
-		list_json(&sb, reg, verbose);
+		list_json(&sb, &src, verbose);
 	else
-		list_text(&sb, reg, verbose);
+		list_text(&sb, &src, verbose);
+	seqpack_algorithm_list_free(list);
 	int rc = EXIT_OK;
 	if (sb_failed(&sb)) {
 		tool_error(t, "out of memory");

@@ -5,12 +5,14 @@
 
 #include "input.h"
 #include "output.h"
+#include "remote.h"
 #include "tool.h"
 
 enum {
 	OPT_NO_VERIFY = OPT_LOCAL,
 	OPT_NO_TIMING,
 	OPT_MAX_ITEMS,
+	OPT_SOCKET,
 };
 
 static void usage(void)
@@ -38,6 +40,8 @@ static void usage(void)
 	       "      --no-verify        do not verify the algorithm's answer\n"
 	       "      --no-timing        leave elapsed_ns out, so the output is the same\n"
 	       "                         on every run\n"
+	       "      --socket PATH      pack through the seqpackd daemon at PATH; the\n"
+	       "                         output is the same\n"
 	       TOOL_COMMON_HELP
 	       "\n"
 	       "JSON output: {\"algorithm\":..,\"capacity\":..,\"sequences\":..,\"bins\":[[i,..],..],\n"
@@ -61,6 +65,7 @@ static int run(struct tool *t, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "no-timing", no_argument, NULL, OPT_NO_TIMING },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
 	seqpack_params params;
@@ -121,6 +126,9 @@ static int run(struct tool *t, int argc, char **argv)
 		case OPT_NO_TIMING:
 			oo.timing = 0;
 			break;
+		case OPT_SOCKET:
+			t->socket = optarg;
+			break;
 		default:
 			return tool_usage_error(t, "unhandled option");
 		}
@@ -133,10 +141,16 @@ static int run(struct tool *t, int argc, char **argv)
 
 	/* Unknown algorithms fail before the input is read, so a typo on a
 	 * pipeline does not first swallow gigabytes. */
-	seqpack_registry *reg = tool_registry(t);
-	if (!reg)
+	seqpack_registry *reg = NULL;
+	seqpack_client *cl = NULL;
+	int remote = t->socket != NULL;
+	if (remote) {
+		int st = remote_open(t, algorithm, 0, &cl);
+		if (st)
+			return st;
+	} else if (!(reg = tool_registry(t))) {
 		return EXIT_PACK;
-	if (!seqpack_registry_find(reg, algorithm)) {
+	} else if (!seqpack_registry_find(reg, algorithm)) {
 		char list[512];
 		tool_error(t, "unknown algorithm '%s' (available: %s)", algorithm,
 			   tool_algorithm_list(reg, 0, list, sizeof(list)));
@@ -149,15 +163,23 @@ static int run(struct tool *t, int argc, char **argv)
 	int rc = input_read(t, file, params.capacity, &in);
 	if (rc) {
 		lengths_free(&in);
+		seqpack_client_close(cl);
 		return rc;
 	}
 	seqpack_result *res = NULL;
 	seqpack_error err = { 0 };
-	rc = seqpack_pack(reg, algorithm, in.v, in.n, &params, &res, &err);
+	if (remote)
+		rc = seqpack_client_pack(cl, algorithm, in.v, in.n, &params,
+					 &res, &err);
+	else
+		rc = seqpack_pack(reg, algorithm, in.v, in.n, &params, &res,
+				  &err);
 	lengths_free(&in);
+	seqpack_client_close(cl);
 	if (rc != SEQPACK_OK) {
 		tool_error(t, "%s", err.message);
-		return tool_exit_for_status(rc);
+		return remote ? remote_exit_for_status(rc)
+			      : tool_exit_for_status(rc);
 	}
 
 	struct sbuf sb;

@@ -4,12 +4,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "input.h"
 #include "output.h"
+#include "remote.h"
 #include "tool.h"
 
 #define DEFAULT_STREAM_ALGORITHM "nf"
+
+enum { OPT_SOCKET = OPT_LOCAL };
+
+/* Where pushes go: an in-process stream or one on the daemon.  The
+ * daemon's client batches pushes; reading from a pipe or a terminal we
+ * flush after every line, so packs still appear as soon as they close. */
+struct sink {
+	seqpack_stream *s;
+	seqpack_client_stream *cs;
+	int flush_lines;
+};
+
+static int sink_push(struct sink *k, uint64_t id, uint32_t length,
+		     seqpack_error *err)
+{
+	return k->cs ? seqpack_client_stream_push(k->cs, id, length, err)
+		     : seqpack_stream_push(k->s, id, length, err);
+}
 
 static void usage(void)
 {
@@ -32,6 +52,8 @@ static void usage(void)
 	       "  -m, --max-items M      at most M sequences per pack, 0 = unlimited\n"
 	       "                         (default 0)\n"
 	       "  -k, --k K              size classes of Harmonic-K (default %u)\n"
+	       "      --socket PATH      stream through the seqpackd daemon at PATH; the\n"
+	       "                         output is the same\n"
 	       TOOL_COMMON_HELP
 	       "\n"
 	       "On bad input the packs already written stay valid; the error goes to stderr\n"
@@ -78,10 +100,10 @@ static int stream_failed(struct tool *t, const struct emitter *e, int rc,
 		return EXIT_IO;
 	}
 	tool_error(t, "%s", err->message);
-	return tool_exit_for_status(rc);
+	return t->socket ? remote_exit_for_status(rc) : tool_exit_for_status(rc);
 }
 
-static int pump(struct tool *t, seqpack_stream *s, struct emitter *e,
+static int pump(struct tool *t, struct sink *s, struct emitter *e,
 		FILE *in, const char *name, uint32_t capacity)
 {
 	struct lengths line_lengths = { 0 };
@@ -103,8 +125,14 @@ static int pump(struct tool *t, seqpack_stream *s, struct emitter *e,
 			rc = input_parse_text(&ctx, line, len, lineno);
 		for (size_t j = 0; rc == EXIT_OK && j < line_lengths.n; j++) {
 			seqpack_error err = { 0 };
-			int src = seqpack_stream_push(s, ctx.base_index + j,
-						      line_lengths.v[j], &err);
+			int src = sink_push(s, ctx.base_index + j,
+					    line_lengths.v[j], &err);
+			if (src != SEQPACK_OK)
+				rc = stream_failed(t, e, src, &err);
+		}
+		if (rc == EXIT_OK && s->flush_lines) {
+			seqpack_error err = { 0 };
+			int src = seqpack_client_stream_flush(s->cs, &err);
 			if (src != SEQPACK_OK)
 				rc = stream_failed(t, e, src, &err);
 		}
@@ -128,6 +156,7 @@ static int run(struct tool *t, int argc, char **argv)
 		{ "max-open", required_argument, NULL, 'n' },
 		{ "max-items", required_argument, NULL, 'm' },
 		{ "k", required_argument, NULL, 'k' },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
 	seqpack_params params;
@@ -167,6 +196,9 @@ static int run(struct tool *t, int argc, char **argv)
 					  &params.k))
 				return EXIT_USAGE;
 			break;
+		case OPT_SOCKET:
+			t->socket = optarg;
+			break;
 		default:
 			return tool_usage_error(t, "unhandled option");
 		}
@@ -177,19 +209,24 @@ static int run(struct tool *t, int argc, char **argv)
 	if (!have_capacity)
 		return tool_usage_error(t, "missing --capacity (the bin size in tokens)");
 
-	seqpack_registry *reg = tool_registry(t);
-	if (!reg)
-		return EXIT_PACK;
-	const seqpack_plugin_info *p = seqpack_registry_find(reg, algorithm);
+	seqpack_registry *reg = NULL;
+	seqpack_client *cl = NULL;
+	const seqpack_plugin_info *p = NULL;
 	char list[512];
-	if (!p) {
+	if (t->socket) {
+		int st = remote_open(t, algorithm, 1, &cl);
+		if (st)
+			return st;
+	} else if (!(reg = tool_registry(t))) {
+		return EXIT_PACK;
+	} else if (!(p = seqpack_registry_find(reg, algorithm))) {
 		tool_error(t, "unknown algorithm '%s' (available: %s)", algorithm,
 			   tool_algorithm_list(reg, 0, list, sizeof(list)));
 		if (!t->verbose)
 			tool_print_diagnostics(reg);
 		return EXIT_USAGE;
 	}
-	if (!(p->flags & SEQPACK_FLAG_STREAMING)) {
+	if (p && !(p->flags & SEQPACK_FLAG_STREAMING)) {
 		tool_error(t, "algorithm '%s' is offline and cannot stream (streaming algorithms: %s)",
 			   algorithm,
 			   tool_algorithm_list(reg, SEQPACK_FLAG_STREAMING, list,
@@ -202,26 +239,39 @@ static int run(struct tool *t, int argc, char **argv)
 	FILE *in = use_stdin ? stdin : fopen(file, "r");
 	if (!in) {
 		tool_error(t, "cannot open %s: %s", file, strerror(errno));
+		seqpack_client_close(cl);
 		return EXIT_IO;
 	}
 
 	struct emitter e = { .write_errno = 0 };
 	sb_init(&e.sb);
-	seqpack_stream *s = NULL;
+	struct sink k = { NULL, NULL, 0 };
 	seqpack_error err = { 0 };
-	int rc = seqpack_stream_open(reg, algorithm, &params, emit, &e, &s, &err);
+	int rc;
+	if (cl) {
+		struct stat st;
+		k.flush_lines = fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode);
+		rc = seqpack_client_stream_open(cl, algorithm, &params, emit, &e,
+						&k.cs, &err);
+	} else {
+		rc = seqpack_stream_open(reg, algorithm, &params, emit, &e, &k.s,
+					 &err);
+	}
 	if (rc != SEQPACK_OK) {
 		tool_error(t, "%s", err.message);
-		rc = tool_exit_for_status(rc);
+		rc = cl ? remote_exit_for_status(rc) : tool_exit_for_status(rc);
 	} else {
-		rc = pump(t, s, &e, in, name, params.capacity);
+		rc = pump(t, &k, &e, in, name, params.capacity);
 		if (rc == EXIT_OK) {
-			int src = seqpack_stream_finish(s, &err);
+			int src = k.cs ? seqpack_client_stream_finish(k.cs, &err)
+				       : seqpack_stream_finish(k.s, &err);
 			if (src != SEQPACK_OK)
 				rc = stream_failed(t, &e, src, &err);
 		}
 	}
-	seqpack_stream_free(s);
+	seqpack_client_stream_free(k.cs);
+	seqpack_client_close(cl);
+	seqpack_stream_free(k.s);
 	sb_free(&e.sb);
 	if (!use_stdin)
 		fclose(in);

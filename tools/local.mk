@@ -11,7 +11,10 @@ tools_seqpack_SOURCES = \
 	tools/output.h \
 	tools/cmd-pack.c \
 	tools/cmd-stream.c \
-	tools/cmd-algorithms.c
+	tools/cmd-algorithms.c \
+	tools/cmd-stats.c \
+	tools/remote.c \
+	tools/remote.h
 tools_seqpack_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tools_seqpack_LDADD = lib/libseqpack.la $(JSONC_LIBS)
 include $(srcdir)/tools/bench.mk

@@ -14,6 +14,7 @@ static const struct command *const commands[] = {
 	&cmd_stream,
 	&cmd_algorithms,
 	&cmd_bench,
+	&cmd_stats,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -42,6 +42,7 @@ extern const struct command cmd_pack;
 extern const struct command cmd_stream;
 extern const struct command cmd_algorithms;
 extern const struct command cmd_bench;
+extern const struct command cmd_stats;
 
 /* Long-only option values: common ones take 0x100 .. 0x1ff, a
  * subcommand numbers its own from OPT_LOCAL. */
