@@ -46,9 +46,9 @@ typedef struct seqpack_client seqpack_client;
 int seqpack_client_connect(const char *path, seqpack_client **ret,
 			   seqpack_error *err);
 
-/** Close the connection and free the client and any stream still open on
- *  it (streams must not be used afterwards; free them first).  Accepts
- *  NULL; returns NULL. */
+/** Close the connection and free the client.  Streams still open on it
+ *  are freed too: do not use or free them afterwards.  Accepts NULL;
+ *  returns NULL. */
 seqpack_client *seqpack_client_close(seqpack_client *c);
 
 /** What the daemon says about itself in its HELLO reply. */
