@@ -39,27 +39,9 @@ check_packing() {
 		fail "bad packing in $3"
 }
 
-# has_socket CMD: whether `seqpack CMD` can work through the daemon.
-has_socket() {
-	"$SEQPACK" "$1" --help | grep -q -- '--socket'
-}
-
-# The algorithms the daemon at $SOCK serves, one a line, sorted: its LIST
-# reply through `seqpack algorithms --socket`, or, with a tool that lacks
-# that option, through `seqpack bench --socket`, which checks each name
-# against the same LIST reply and packs with it through the daemon.
+# The algorithms the daemon at $SOCK serves (its LIST reply), sorted.
 remote_names() {
-	if has_socket algorithms; then
-		"$SEQPACK" algorithms --socket "$SOCK" --json | json_names
-		return
-	fi
-	printf '100\n200\n300\n' >"$TMP/probe"
-	for a in $("$SEQPACK" algorithms --json | json_names); do
-		if "$SEQPACK" bench --socket "$SOCK" -a "$a" -c 4096 -r 1 -q \
-			"$TMP/probe" >/dev/null 2>&1; then
-			echo "$a"
-		fi
-	done
+	"$SEQPACK" algorithms --socket "$SOCK" --json | json_names
 }
 
 daemon_pid=
