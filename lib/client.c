@@ -122,10 +122,9 @@ static int read_msg(seqpack_client *c, struct sp_header *h, size_t limit,
 			if (cap > h->length)
 				cap = h->length;
 			uint8_t *p = realloc(c->in, cap);
-			if (!p)
-				return seterr(err, SEQPACK_ERR_NOMEM,
-					      "out of memory for a %u-byte reply",
-					      h->length);
+			if (!p) /* the rest of the reply is unread */
+				return broken(c, SEQPACK_ERR_NOMEM, err,
+					      "out of memory for a reply");
 			c->in = p;
 			c->incap = cap;
 		}
@@ -300,7 +299,9 @@ SEQPACK_EXPORT int seqpack_client_hello(seqpack_client *c,
 	info.max_streams = sp_get_u32(&r);
 	info.read_timeout_ms = sp_get_u32(&r);
 	info.idle_timeout_ms = sp_get_u32(&r);
-	if (r.bad)
+	/* 64 bytes is the daemon's own minimum; below it no request fits
+	 * and the stream batch size would underflow. */
+	if (r.bad || info.max_request_bytes < 64)
 		return broken(c, SEQPACK_ERR_PROTOCOL, err,
 			      "malformed HELLO reply");
 	if (info.protocol != SP_VERSION)
