@@ -30,7 +30,7 @@
  *                      ratio is published, so we derive an absolute bound
  *                      from their weighting argument; see tl_hk_bound_ok().
  *   OBFDP <= 1.001 OBFD + threads   the margin documented with the
- *                      plugin (docs/algorithms-bf.md).
+ *                      plugin (docs/algorithms.md).
  *   Every algorithm >= OPT (with max_items: >= the optimum under the same
  *   cardinality cap).
  *

@@ -266,7 +266,7 @@ START_TEST(test_seed_matters)
 }
 END_TEST
 
-/* obfdp's documented margin (docs/algorithms-bf.md): with T workers,
+/* obfdp's documented margin (docs/algorithms.md): with T workers,
  * bins(obfdp) <= bins(obfd) * 1.001 + T.  Checked in integers:
  * 1000 * obfdp <= 1001 * obfd + 1000 * T. */
 static int within_obfdp_margin(size_t obfdp, size_t obfd, uint32_t threads)
