@@ -5,8 +5,8 @@
  * as bf (common/bfcap.h for small capacities, common/bfbucket.h for large
  * ones), both checked against brute force by the tests; none of obfd's
  * batching, counting-sort layout or fast paths, which the tests check
- * against this.  O(n log B) time, O(n) memory.  Bound: 11/9 OPT + 6/9,
- * like FFD. */
+ * against this.  O(n log B) time, O(n) memory.  Bound: 11/9 OPT + 4
+ * (Johnson et al. 1974). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,7 +126,7 @@ static int bfd_pack(void *state, const uint32_t *lengths, size_t n,
 SEQPACK_PLUGIN_DEFINE(bfd,
 	.name = "bfd",
 	.title = "Best Fit Decreasing",
-	.description = "sort descending, then the tightest bin that fits (ties: lowest index); O(n log B), <= 11/9 OPT + 6/9",
+	.description = "sort descending, then the tightest bin that fits (ties: lowest index); O(n log B), <= 11/9 OPT + 4",
 	.flags = SEQPACK_FLAG_OFFLINE,
 	.state_new = bfd_state_new,
 	.state_free = bfd_state_free,
