@@ -8,7 +8,8 @@ CLI_TESTS = \
 	tests/cli/errors.sh \
 	tests/cli/stream.sh \
 	tests/cli/algorithms.sh \
-	tests/cli/big.sh
+	tests/cli/big.sh \
+	tests/cli/bench.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) \
 	tests/cli/common.sh \
