@@ -163,6 +163,7 @@ static int grow(seqpack_workspace *ws, size_t n, seqpack_error *err)
 	if (!items || !offs || !used)
 		return seterr(err, SEQPACK_ERR_NOMEM,
 			      "out of memory for a result of %zu sequences", n);
+	prefault_result(&ws->result, cap);
 	ws->cap = n;
 	return SEQPACK_OK;
 }

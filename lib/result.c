@@ -29,6 +29,7 @@ SEQPACK_EXPORT int seqpack_result_new(size_t n, seqpack_result **ret,
 		return seterr(err, SEQPACK_ERR_NOMEM,
 			      "out of memory for a result of %zu sequences", n);
 	}
+	prefault_result(r, n + 1);
 	r->n = n;
 	r->offsets[0] = 0;
 	*ret = r;
