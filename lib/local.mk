@@ -11,7 +11,7 @@ lib_libseqpack_la_SOURCES = \
 	lib/registry-internal.h \
 	lib/pack.c \
 	lib/stream.c \
-	lib/prefault.c \
+	lib/hugemem.c lib/hugemem.h \
 	lib/util-internal.h
 lib_libseqpack_la_CPPFLAGS = $(AM_CPPFLAGS) $(LTDLINCL)
 lib_libseqpack_la_LIBADD = $(LIBLTDL) $(PTHREAD_LIBS)

@@ -10,8 +10,8 @@
  * check, verify and measure its answer. */
 static int run_plugin(const struct plugin_entry *e, void *state,
 		      const uint32_t *lengths, size_t n,
-		      const seqpack_params *params, seqpack_result *r,
-		      seqpack_error *err)
+		      const seqpack_params *params, uint64_t total,
+		      seqpack_result *r, seqpack_error *err)
 {
 	seqpack_plugin_output out = {.items = r->items,
 				     .offsets = r->offsets,
@@ -42,14 +42,14 @@ static int run_plugin(const struct plugin_entry *e, void *state,
 			return seterr(err, rc, "plugin %s gave a wrong packing: %s",
 				      e->info.name, verr.message);
 	}
-	seqpack_metrics_compute(r, lengths, params->capacity);
+	seqpack_metrics_fill_(r, total, params->capacity);
 	r->metrics.elapsed_ns = t1 - t0;
 	return SEQPACK_OK;
 }
 
 static int check_call(const seqpack_registry *reg, const char *algorithm,
 		      const uint32_t *lengths, size_t n,
-		      const seqpack_params *params,
+		      const seqpack_params *params, uint64_t *total,
 		      const struct plugin_entry **ret, seqpack_error *err)
 {
 	if (!reg || !algorithm)
@@ -58,7 +58,7 @@ static int check_call(const seqpack_registry *reg, const char *algorithm,
 	int rc = seqpack_params_check(params, err);
 	if (rc != SEQPACK_OK)
 		return rc;
-	rc = seqpack_lengths_check(lengths, n, params->capacity, err);
+	rc = seqpack_lengths_sum_(lengths, n, params->capacity, total, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	const struct plugin_entry *e = registry_lookup(reg, algorithm);
@@ -74,9 +74,11 @@ SEQPACK_EXPORT int seqpack_pack(const seqpack_registry *reg,
 				seqpack_result **ret, seqpack_error *err)
 {
 	const struct plugin_entry *e;
+	uint64_t total = 0;
 	if (!ret)
 		return seterr(err, SEQPACK_ERR_INVALID, "ret is NULL");
-	int rc = check_call(reg, algorithm, lengths, n, params, &e, err);
+	int rc = check_call(reg, algorithm, lengths, n, params, &total,
+			    &e, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	seqpack_result *r;
@@ -89,7 +91,7 @@ SEQPACK_EXPORT int seqpack_pack(const seqpack_registry *reg,
 		return seterr(err, SEQPACK_ERR_NOMEM,
 			      "%s: cannot allocate plugin state", algorithm);
 	}
-	rc = run_plugin(e, state, lengths, n, params, r, err);
+	rc = run_plugin(e, state, lengths, n, params, total, r, err);
 	if (state)
 		e->desc->state_free(state);
 	if (rc != SEQPACK_OK) {
@@ -135,9 +137,7 @@ SEQPACK_EXPORT seqpack_workspace *seqpack_workspace_free(seqpack_workspace *ws)
 		if (ws->states[i])
 			ws->reg->plugins[i].desc->state_free(ws->states[i]);
 	free(ws->states);
-	free(ws->result.items);
-	free(ws->result.offsets);
-	free(ws->result.used);
+	seqpack_result_arrays_free_(&ws->result);
 	seqpack_registry_unref(ws->reg);
 	free(ws);
 	return NULL;
@@ -150,20 +150,14 @@ static int grow(seqpack_workspace *ws, size_t n, seqpack_error *err)
 	if (n >= SIZE_MAX / sizeof(uint32_t)) /* 32-bit size_t */
 		return seterr(err, SEQPACK_ERR_NOMEM,
 			      "%zu sequences do not fit in memory", n);
-	size_t cap = n + 1;
-	uint32_t *items = realloc(ws->result.items, cap * sizeof(uint32_t));
-	if (items)
-		ws->result.items = items;
-	uint32_t *offs = realloc(ws->result.offsets, cap * sizeof(uint32_t));
-	if (offs)
-		ws->result.offsets = offs;
-	uint32_t *used = realloc(ws->result.used, cap * sizeof(uint32_t));
-	if (used)
-		ws->result.used = used;
-	if (!items || !offs || !used)
+	/* The old contents are not needed, so no realloc copy. */
+	seqpack_result_arrays_free_(&ws->result);
+	ws->cap = 0;
+	if (seqpack_result_arrays_(&ws->result, n + 1) != SEQPACK_OK) {
+		seqpack_result_arrays_free_(&ws->result);
 		return seterr(err, SEQPACK_ERR_NOMEM,
 			      "out of memory for a result of %zu sequences", n);
-	prefault_result(&ws->result, cap);
+	}
 	ws->cap = n;
 	return SEQPACK_OK;
 }
@@ -176,10 +170,12 @@ SEQPACK_EXPORT int seqpack_workspace_pack(seqpack_workspace *ws,
 					  seqpack_error *err)
 {
 	const struct plugin_entry *e;
+	uint64_t total = 0;
 	if (!ws || !ret)
 		return seterr(err, SEQPACK_ERR_INVALID,
 			      "workspace and ret are required");
-	int rc = check_call(ws->reg, algorithm, lengths, n, params, &e, err);
+	int rc = check_call(ws->reg, algorithm, lengths, n, params,
+			    &total, &e, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	rc = grow(ws, n, err);
@@ -191,8 +187,8 @@ SEQPACK_EXPORT int seqpack_workspace_pack(seqpack_workspace *ws,
 		return seterr(err, SEQPACK_ERR_NOMEM,
 			      "%s: cannot allocate plugin state", algorithm);
 	ws->result.n = n;
-	rc = run_plugin(e, ws->states[idx], lengths, n, params, &ws->result,
-			err);
+	rc = run_plugin(e, ws->states[idx], lengths, n, params, total,
+			&ws->result, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	*ret = &ws->result;

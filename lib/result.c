@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugemem.h"
 #include "util-internal.h"
 
 SEQPACK_EXPORT int seqpack_result_new(size_t n, seqpack_result **ret,
@@ -20,28 +21,41 @@ SEQPACK_EXPORT int seqpack_result_new(size_t n, seqpack_result **ret,
 	seqpack_result *r = calloc(1, sizeof(*r));
 	if (!r)
 		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
-	/* n + 1 so that n == 0 still gets real, freeable arrays. */
-	r->items = malloc((n + 1) * sizeof(uint32_t));
-	r->offsets = malloc((n + 1) * sizeof(uint32_t));
-	r->used = malloc((n + 1) * sizeof(uint32_t));
-	if (!r->items || !r->offsets || !r->used) {
+	if (seqpack_result_arrays_(r, n + 1) != SEQPACK_OK) {
 		seqpack_result_free(r);
 		return seterr(err, SEQPACK_ERR_NOMEM,
 			      "out of memory for a result of %zu sequences", n);
 	}
-	prefault_result(r, n + 1);
 	r->n = n;
 	r->offsets[0] = 0;
 	*ret = r;
 	return SEQPACK_OK;
 }
 
+int seqpack_result_arrays_(seqpack_result *r, size_t slots)
+{
+	size_t bytes = slots * sizeof(uint32_t);
+	/* Every item slot gets written; offsets and used only up to nbins,
+	 * which is often far below n, so those fault in as touched. */
+	r->items = hugemem_alloc(bytes, bytes);
+	r->offsets = hugemem_alloc(bytes, 0);
+	r->used = hugemem_alloc(bytes, 0);
+	return r->items && r->offsets && r->used ? SEQPACK_OK
+						 : SEQPACK_ERR_NOMEM;
+}
+
+void seqpack_result_arrays_free_(seqpack_result *r)
+{
+	hugemem_free(r->items);
+	hugemem_free(r->offsets);
+	hugemem_free(r->used);
+	r->items = r->offsets = r->used = NULL;
+}
+
 SEQPACK_EXPORT seqpack_result *seqpack_result_free(seqpack_result *r)
 {
 	if (r) {
-		free(r->items);
-		free(r->offsets);
-		free(r->used);
+		seqpack_result_arrays_free_(r);
 		free(r);
 	}
 	return NULL;
@@ -53,29 +67,26 @@ SEQPACK_EXPORT void seqpack_metrics_compute(seqpack_result *r,
 {
 	if (!r)
 		return;
+	uint64_t total;
+	(void)seqpack_lengths_scan_(lengths, r->n, &total);
+	seqpack_metrics_fill_(r, total, capacity);
+}
+
+void seqpack_metrics_fill_(seqpack_result *r, uint64_t total,
+			   uint32_t capacity)
+{
 	seqpack_metrics *m = &r->metrics;
-	/* Eight running sums and maxima: gcc vectorises these at -O2, not
-	 * the plain loops (see seqpack_lengths_check). */
-	const size_t n = r->n, nbins = r->nbins;
-	uint64_t t8[8] = {0};
+	const size_t nbins = r->nbins;
 	uint32_t m8[8] = {0};
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		for (size_t k = 0; k < 8; k++)
-			t8[k] += lengths[i + k];
 	size_t b = 0;
 	for (; b + 8 <= nbins; b += 8)
 		for (size_t k = 0; k < 8; k++) {
 			uint32_t c = r->offsets[b + k + 1] - r->offsets[b + k];
 			m8[k] = c > m8[k] ? c : m8[k];
 		}
-	uint64_t total = 0, maxi = 0;
-	for (size_t k = 0; k < 8; k++) {
-		total += t8[k];
+	uint64_t maxi = 0;
+	for (size_t k = 0; k < 8; k++)
 		maxi = m8[k] > maxi ? m8[k] : maxi;
-	}
-	for (; i < n; i++)
-		total += lengths[i];
 	for (; b < nbins; b++) {
 		uint64_t c = r->offsets[b + 1] - r->offsets[b];
 		if (c > maxi)

@@ -22,19 +22,30 @@ static inline uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Ask the kernel to back a large fresh allocation with huge pages and,
- * when populate is set, to fault it in with one call: on a VM a 4 KiB page
- * fault costs several microseconds, and a 1M-sequence result touches
- * thousands of pages on its first use.  Only hints: failures (old
- * kernels, THP disabled) change nothing but speed. */
-void seqpack_prefault_(void *p, size_t bytes, int populate)
+/* One pass over the lengths: returns the largest length - 1 (a length of
+ * 0 counting as UINT32_MAX) and their sum in *total. */
+uint32_t seqpack_lengths_scan_(const uint32_t *lengths, size_t n,
+			       uint64_t *total)
 	__attribute__((visibility("hidden")));
-#define prefault seqpack_prefault_
 
-/* prefault() the arrays of a result with room for slots entries each:
- * every item slot gets written, offsets and used only up to nbins. */
-void seqpack_prefault_result_(seqpack_result *r, size_t slots)
+/* seqpack_lengths_check() that also returns the sum of the lengths in
+ * *total (when not NULL), from the same pass over the input. */
+int seqpack_lengths_sum_(const uint32_t *lengths, size_t n,
+			 uint32_t capacity, uint64_t *total,
+			 seqpack_error *err)
 	__attribute__((visibility("hidden")));
-#define prefault_result seqpack_prefault_result_
+
+/* seqpack_metrics_compute() given the sum of the lengths. */
+void seqpack_metrics_fill_(seqpack_result *r, uint64_t total,
+			   uint32_t capacity)
+	__attribute__((visibility("hidden")));
+
+/* Give r arrays of slots entries each (n + 1 for n sequences, so that
+ * n == 0 still gets real arrays), from hugemem; SEQPACK_ERR_NOMEM leaves
+ * whatever was allocated for seqpack_result_arrays_free_(). */
+int seqpack_result_arrays_(seqpack_result *r, size_t slots)
+	__attribute__((visibility("hidden")));
+void seqpack_result_arrays_free_(seqpack_result *r)
+	__attribute__((visibility("hidden")));
 
 #endif

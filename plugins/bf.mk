@@ -1,6 +1,7 @@
 # Best-Fit family: bf, wf, bfd, obfd, obfdp.  Shared code is compiled into
 # each module (no convenience libraries: see docs/design.md).
-BF_COMMON = plugins/common/bfutil.c plugins/common/bfutil.h
+BF_COMMON = plugins/common/bfutil.c plugins/common/bfutil.h \
+	lib/hugemem.c lib/hugemem.h
 BF_TREE = plugins/common/bftree.c plugins/common/bftree.h
 BF_CAP = plugins/common/bfcap.c plugins/common/bfcap.h
 BF_BUCKET = plugins/common/bfbucket.c plugins/common/bfbucket.h

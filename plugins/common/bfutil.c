@@ -1,30 +1,21 @@
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "bfutil.h"
-
-/* Large buffers that will be written in full are mapped and their needed
- * part populated in one madvise call, instead of taking one fault per
- * 4 KiB page on first touch, which is much of what a first call at
- * n = 10^6 pays (about 5 us per fault on a VM).  Small ones, and ones
- * touched only in part (per-bin arrays), come from malloc. */
-#define BFBUF_MMAP_MIN ((size_t)1 << 20)
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL */
-#endif
+#include "../../lib/hugemem.h"
 
 static void release(struct bfbuf *b)
 {
-	if (b->mapped)
-		munmap(b->p, b->bytes);
-	else
-		free(b->p);
+	hugemem_free(b->p);
 	b->p = NULL;
 	b->bytes = 0;
-	b->mapped = 0;
 }
 
+/* Large buffers come from hugemem (2 MiB pages: a first call at
+ * n = 10^6 would otherwise take thousands of 4 KiB faults at about 5 us
+ * each on a VM), and those that will be written in full are populated in
+ * one madvise.  Sparse ones (per-bin arrays, touched up to the bin count)
+ * fault in as touched. */
 static void *reserve(struct bfbuf *b, size_t count, size_t size, int dense)
 {
 	if (size && count > SIZE_MAX / size)
@@ -33,26 +24,14 @@ static void *reserve(struct bfbuf *b, size_t count, size_t size, int dense)
 	if (need == 0)
 		need = 1;
 	if (need <= b->bytes)
-		return b->p;
-	/* (A reused buffer is already populated up to what it held.) */
+		return b->p; /* (already populated up to what it held) */
 	/* Growing by half again keeps a slowly growing n from reallocating
 	 * on every call. */
 	size_t want = need + need / 2;
 	if (want < need)
 		want = need;
 	release(b);
-	if (dense && want >= BFBUF_MMAP_MIN) {
-		void *p = mmap(NULL, want, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p != MAP_FAILED) {
-			(void)madvise(p, need, MADV_POPULATE_WRITE);
-			b->p = p;
-			b->bytes = want;
-			b->mapped = 1;
-			return p;
-		}
-	}
-	b->p = malloc(want);
+	b->p = hugemem_alloc(want, dense ? need : 0);
 	b->bytes = b->p ? want : 0;
 	return b->p;
 }

@@ -16,7 +16,6 @@
 struct bfbuf {
 	void *p;
 	size_t bytes;
-	int mapped; /* p came from mmap, not malloc */
 };
 
 /* Make b hold at least count * size bytes (contents not kept).  Returns

@@ -26,27 +26,39 @@ static int dense_ok(size_t n, uint32_t cap)
  * order, which is nearly sequential (new bins are opened in order). */
 static int place_dense(struct obfd_ws *ws, const uint32_t *len, size_t n,
 		       uint32_t cap, uint32_t maxi, uint32_t *used,
-		       uint32_t *bcount, size_t *nbins, seqpack_error *err)
+		       uint32_t *bcount, size_t *nbins, int with_ord,
+		       seqpack_error *err)
 {
-	uint32_t *cnt = bfbuf_reserve(&ws->hist, (size_t)cap + 1,
+	/* cap + 2 entries: csr_dense reads cnt[cap + 1] as 0. */
+	uint32_t *cnt = bfbuf_reserve(&ws->hist, (size_t)cap + 2,
 				      sizeof(uint32_t));
 	uint32_t *bs = bfbuf_reserve(&ws->binof, n, sizeof(uint32_t));
-	uint32_t *ord = bfbuf_reserve(&ws->ord, n, sizeof(uint32_t));
+	uint32_t *ord = with_ord ? bfbuf_reserve(&ws->ord, n, sizeof(uint32_t))
+				 : NULL;
 	struct bfcap x;
-	if (!cnt || !bs || !ord || bfcap_init(&x, &ws->cap, cap, n))
+	if (!cnt || !bs || (with_ord && !ord) ||
+	    bfcap_init(&x, &ws->cap, cap, n))
 		return bf_nomem(err, "obfd scratch");
-	memset(cnt, 0, ((size_t)cap + 1) * sizeof(uint32_t));
+	memset(cnt, 0, ((size_t)cap + 2) * sizeof(uint32_t));
 	for (size_t i = 0; i < n; i++)
 		cnt[len[i]]++;
-	/* cnt[s] becomes the first step of length s, longest first. */
 	uint32_t sum = 0;
-	for (uint32_t s = cap; s > 0; s--) {
-		uint32_t c = cnt[s];
-		cnt[s] = sum;
-		sum += c;
+	if (ord) {
+		/* cnt[s]: the first step of length s, longest first; the
+		 * scatter leaves it one past the last. */
+		for (uint32_t s = cap; s > 0; s--) {
+			uint32_t c = cnt[s];
+			cnt[s] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			ord[cnt[len[i]]++] = (uint32_t)i;
+	} else {
+		for (uint32_t s = cap; s > 0; s--) {
+			sum += cnt[s];
+			cnt[s] = sum;
+		}
 	}
-	for (size_t i = 0; i < n; i++)
-		ord[cnt[len[i]]++] = (uint32_t)i;
 	/* Now cnt[s] is one past the last step of length s. */
 
 	uint32_t p = 0, nb = 0;
@@ -158,26 +170,62 @@ int obfd_place(struct obfd_ws *ws, const uint32_t *len, size_t n,
 		return SEQPACK_OK;
 	if (dense_ok(n, cap))
 		return place_dense(ws, len, n, cap, maxi, used, count, nbins,
-				   err);
+				   1, err);
 	return place_sparse(ws, len, n, cap, maxi, used, count, nbins, err);
+}
+
+/* The CSR result of place_dense(ws, ..., with_ord = 0) without the
+ * sorted order, which saves an n-entry array (4 MiB and its page faults at
+ * n = 10^6): binof's steps become item slots, bin by bin in step order,
+ * then each index finds its step again by a second counting pass.  cnt
+ * holds, per length s, one past its last step. */
+static void csr_dense(uint32_t *cnt, uint32_t *binof, const uint32_t *len,
+		      size_t n, uint32_t cap, size_t nbins,
+		      seqpack_plugin_output *out)
+{
+	uint32_t *off = out->offsets;
+	uint32_t sum = 0;
+	for (size_t b = 0; b < nbins; b++) {
+		uint32_t c = off[b + 1];
+		off[b + 1] = sum;
+		sum += c;
+	}
+	for (size_t q = 0; q < n; q++)
+		binof[q] = off[binof[q] + 1]++;
+	/* The first step of length s is the end of length s + 1's. */
+	for (uint32_t s = 1; s <= cap; s++)
+		cnt[s] = cnt[s + 1];
+	for (size_t i = 0; i < n; i++)
+		out->items[binof[cnt[len[i]]++]] = (uint32_t)i;
+	off[0] = 0;
+	out->nbins = nbins;
 }
 
 int obfd_pack(struct obfd_ws *ws, const uint32_t *len, size_t n,
 	      uint32_t cap, uint32_t maxi, seqpack_plugin_output *out,
 	      seqpack_error *err)
 {
-	size_t nb;
-	/* Bin counts live in offsets[b + 1] until bf_csr turns them into
-	 * offsets, so no per-bin array beyond the output is needed. */
-	int rc = obfd_place(ws, len, n, cap, maxi, out->used, out->offsets + 1,
-			    &nb, err);
-	if (rc)
-		return rc;
-	if (n == 0) {
-		out->offsets[0] = 0;
-		out->nbins = 0;
+	size_t nb = 0;
+	out->offsets[0] = 0;
+	out->nbins = 0;
+	if (n == 0)
 		return SEQPACK_OK;
+	if (maxi == 0)
+		maxi = UINT32_MAX;
+	/* Bin counts live in offsets[b + 1] until the CSR step turns them
+	 * into offsets, so no per-bin array beyond the output is needed. */
+	int rc;
+	if (dense_ok(n, cap)) {
+		rc = place_dense(ws, len, n, cap, maxi, out->used,
+				 out->offsets + 1, &nb, 0, err);
+		if (rc == SEQPACK_OK)
+			csr_dense(ws->hist.p, ws->binof.p, len, n, cap, nb,
+				  out);
+		return rc;
 	}
-	bf_csr(ws->ord.p, ws->binof.p, n, nb, out);
-	return SEQPACK_OK;
+	rc = place_sparse(ws, len, n, cap, maxi, out->used, out->offsets + 1,
+			  &nb, err);
+	if (rc == SEQPACK_OK)
+		bf_csr(ws->ord.p, ws->binof.p, n, nb, out);
+	return rc;
 }
