@@ -5,6 +5,7 @@
 
 #include "input.h"
 #include "output.h"
+#include "param-opts.h"
 #include "remote.h"
 #include "tool.h"
 
@@ -68,10 +69,8 @@ static int run(struct tool *t, int argc, char **argv)
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
-	seqpack_params params;
-	seqpack_params_init(&params);
-	const char *algorithm = DEFAULT_ALGORITHM;
-	int have_capacity = 0;
+	struct param_opts po;
+	param_opts_init(&po, DEFAULT_ALGORITHM);
 	struct output_opts oo = { .format = OUTPUT_JSON, .timing = 1 };
 	int c;
 	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS "a:c:s:t:k:m:o:",
@@ -82,35 +81,12 @@ static int run(struct tool *t, int argc, char **argv)
 				return status;
 			continue;
 		}
+		int taken = param_option(t, c, optarg, &po);
+		if (taken < 0)
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
-		case 'a':
-			algorithm = optarg;
-			break;
-		case 'c':
-			if (parse_u32_opt(t, "--capacity", optarg, 1,
-					  SEQPACK_MAX_CAPACITY, &params.capacity))
-				return EXIT_USAGE;
-			have_capacity = 1;
-			break;
-		case 's':
-			if (parse_u64_opt(t, "--seed", optarg, &params.seed))
-				return EXIT_USAGE;
-			break;
-		case 't':
-			if (parse_u32_opt(t, "--threads", optarg, 0, 4096,
-					  &params.threads))
-				return EXIT_USAGE;
-			break;
-		case 'k':
-			if (parse_u32_opt(t, "--k", optarg, 1, UINT32_MAX,
-					  &params.k))
-				return EXIT_USAGE;
-			break;
-		case 'm':
-			if (parse_u32_opt(t, "--max-items", optarg, 0,
-					  UINT32_MAX, &params.max_items))
-				return EXIT_USAGE;
-			break;
 		case 'o':
 			if (strcmp(optarg, "json") == 0)
 				oo.format = OUTPUT_JSON;
@@ -121,7 +97,7 @@ static int run(struct tool *t, int argc, char **argv)
 							optarg);
 			break;
 		case OPT_NO_VERIFY:
-			params.flags &= ~SEQPACK_PARAM_VERIFY;
+			po.params.flags &= ~SEQPACK_PARAM_VERIFY;
 			break;
 		case OPT_NO_TIMING:
 			oo.timing = 0;
@@ -136,8 +112,8 @@ static int run(struct tool *t, int argc, char **argv)
 	const char *file;
 	if (tool_one_file(t, argc, argv, optind, &file))
 		return EXIT_USAGE;
-	if (!have_capacity)
-		return tool_usage_error(t, "missing --capacity (the bin size in tokens)");
+	if (param_opts_finish(t, &po))
+		return EXIT_USAGE;
 
 	/* Unknown algorithms fail before the input is read, so a typo on a
 	 * pipeline does not first swallow gigabytes. */
@@ -145,14 +121,14 @@ static int run(struct tool *t, int argc, char **argv)
 	seqpack_client *cl = NULL;
 	int remote = t->socket != NULL;
 	if (remote) {
-		int st = remote_open(t, algorithm, 0, &cl);
+		int st = remote_open(t, po.algorithm, 0, &cl);
 		if (st)
 			return st;
 	} else if (!(reg = tool_registry(t))) {
 		return EXIT_PACK;
-	} else if (!seqpack_registry_find(reg, algorithm)) {
+	} else if (!seqpack_registry_find(reg, po.algorithm)) {
 		char list[512];
-		tool_error(t, "unknown algorithm '%s' (available: %s)", algorithm,
+		tool_error(t, "unknown algorithm '%s' (available: %s)", po.algorithm,
 			   tool_algorithm_list(reg, 0, list, sizeof(list)));
 		if (!t->verbose)
 			tool_print_diagnostics(reg);
@@ -160,7 +136,7 @@ static int run(struct tool *t, int argc, char **argv)
 	}
 
 	struct lengths in = { 0 };
-	int rc = input_read(t, file, params.capacity, &in);
+	int rc = input_read(t, file, po.params.capacity, &in);
 	if (rc) {
 		lengths_free(&in);
 		seqpack_client_close(cl);
@@ -169,10 +145,10 @@ static int run(struct tool *t, int argc, char **argv)
 	seqpack_result *res = NULL;
 	seqpack_error err = { 0 };
 	if (remote)
-		rc = seqpack_client_pack(cl, algorithm, in.v, in.n, &params,
+		rc = seqpack_client_pack(cl, po.algorithm, in.v, in.n, &po.params,
 					 &res, &err);
 	else
-		rc = seqpack_pack(reg, algorithm, in.v, in.n, &params, &res,
+		rc = seqpack_pack(reg, po.algorithm, in.v, in.n, &po.params, &res,
 				  &err);
 	lengths_free(&in);
 	seqpack_client_close(cl);

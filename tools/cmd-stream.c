@@ -8,6 +8,7 @@
 
 #include "input.h"
 #include "output.h"
+#include "param-opts.h"
 #include "remote.h"
 #include "tool.h"
 
@@ -35,7 +36,7 @@ static void usage(void)
 {
 	printf("Usage: seqpack stream [OPTION]... --capacity C [FILE]\n"
 	       "Read sequence lengths line by line from FILE (standard input when FILE is\n"
-	       "absent or -), pack them with an online algorithm, and write each pack as one\n"
+	       "absent or -), pack them with an online po.algorithm, and write each pack as one\n"
 	       "JSON line the moment it is closed:\n"
 	       "  {\"pack\":3,\"ids\":[7,9,12],\"used\":2040}\n"
 	       "ids number the lengths 0, 1, 2, ... in input order.  A line holds integers\n"
@@ -159,10 +160,9 @@ static int run(struct tool *t, int argc, char **argv)
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
-	seqpack_params params;
-	seqpack_params_init(&params);
-	const char *algorithm = DEFAULT_STREAM_ALGORITHM;
-	int have_capacity = 0, c;
+	struct param_opts po;
+	param_opts_init(&po, DEFAULT_STREAM_ALGORITHM);
+	int c;
 	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS "a:c:n:m:k:",
 				longopts, NULL)) != -1) {
 		int stop = 0, status = 0;
@@ -171,31 +171,12 @@ static int run(struct tool *t, int argc, char **argv)
 				return status;
 			continue;
 		}
+		int taken = param_option(t, c, optarg, &po);
+		if (taken < 0)
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
-		case 'a':
-			algorithm = optarg;
-			break;
-		case 'c':
-			if (parse_u32_opt(t, "--capacity", optarg, 1,
-					  SEQPACK_MAX_CAPACITY, &params.capacity))
-				return EXIT_USAGE;
-			have_capacity = 1;
-			break;
-		case 'n':
-			if (parse_u32_opt(t, "--max-open", optarg, 1, UINT32_MAX,
-					  &params.max_open))
-				return EXIT_USAGE;
-			break;
-		case 'm':
-			if (parse_u32_opt(t, "--max-items", optarg, 0,
-					  UINT32_MAX, &params.max_items))
-				return EXIT_USAGE;
-			break;
-		case 'k':
-			if (parse_u32_opt(t, "--k", optarg, 1, UINT32_MAX,
-					  &params.k))
-				return EXIT_USAGE;
-			break;
 		case OPT_SOCKET:
 			t->socket = optarg;
 			break;
@@ -206,21 +187,21 @@ static int run(struct tool *t, int argc, char **argv)
 	const char *file;
 	if (tool_one_file(t, argc, argv, optind, &file))
 		return EXIT_USAGE;
-	if (!have_capacity)
-		return tool_usage_error(t, "missing --capacity (the bin size in tokens)");
+	if (param_opts_finish(t, &po))
+		return EXIT_USAGE;
 
 	seqpack_registry *reg = NULL;
 	seqpack_client *cl = NULL;
 	const seqpack_plugin_info *p = NULL;
 	char list[512];
 	if (t->socket) {
-		int st = remote_open(t, algorithm, 1, &cl);
+		int st = remote_open(t, po.algorithm, 1, &cl);
 		if (st)
 			return st;
 	} else if (!(reg = tool_registry(t))) {
 		return EXIT_PACK;
-	} else if (!(p = seqpack_registry_find(reg, algorithm))) {
-		tool_error(t, "unknown algorithm '%s' (available: %s)", algorithm,
+	} else if (!(p = seqpack_registry_find(reg, po.algorithm))) {
+		tool_error(t, "unknown algorithm '%s' (available: %s)", po.algorithm,
 			   tool_algorithm_list(reg, 0, list, sizeof(list)));
 		if (!t->verbose)
 			tool_print_diagnostics(reg);
@@ -228,7 +209,7 @@ static int run(struct tool *t, int argc, char **argv)
 	}
 	if (p && !(p->flags & SEQPACK_FLAG_STREAMING)) {
 		tool_error(t, "algorithm '%s' is offline and cannot stream (streaming algorithms: %s)",
-			   algorithm,
+			   po.algorithm,
 			   tool_algorithm_list(reg, SEQPACK_FLAG_STREAMING, list,
 					       sizeof(list)));
 		return EXIT_USAGE;
@@ -251,17 +232,17 @@ static int run(struct tool *t, int argc, char **argv)
 	if (cl) {
 		struct stat st;
 		k.flush_lines = fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode);
-		rc = seqpack_client_stream_open(cl, algorithm, &params, emit, &e,
+		rc = seqpack_client_stream_open(cl, po.algorithm, &po.params, emit, &e,
 						&k.cs, &err);
 	} else {
-		rc = seqpack_stream_open(reg, algorithm, &params, emit, &e, &k.s,
+		rc = seqpack_stream_open(reg, po.algorithm, &po.params, emit, &e, &k.s,
 					 &err);
 	}
 	if (rc != SEQPACK_OK) {
 		tool_error(t, "%s", err.message);
 		rc = cl ? remote_exit_for_status(rc) : tool_exit_for_status(rc);
 	} else {
-		rc = pump(t, &k, &e, in, name, params.capacity);
+		rc = pump(t, &k, &e, in, name, po.params.capacity);
 		if (rc == EXIT_OK) {
 			int src = k.cs ? seqpack_client_stream_finish(k.cs, &err)
 				       : seqpack_stream_finish(k.s, &err);

@@ -9,6 +9,8 @@ tools_seqpack_SOURCES = \
 	tools/input.h \
 	tools/output.c \
 	tools/output.h \
+	tools/param-opts.c \
+	tools/param-opts.h \
 	tools/cmd-pack.c \
 	tools/cmd-stream.c \
 	tools/cmd-algorithms.c \
