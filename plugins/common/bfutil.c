@@ -51,16 +51,21 @@ void bfbuf_free(struct bfbuf *b)
 	release(b);
 }
 
-void bf_csr(const uint32_t *ord, const uint32_t *binof, size_t n,
-	    size_t nbins, seqpack_plugin_output *out)
+void bf_starts(uint32_t *off, size_t nbins)
 {
-	uint32_t *off = out->offsets;
 	uint32_t sum = 0;
 	for (size_t b = 0; b < nbins; b++) {
 		uint32_t c = off[b + 1];
 		off[b + 1] = sum;
 		sum += c;
 	}
+}
+
+void bf_csr(const uint32_t *ord, const uint32_t *binof, size_t n,
+	    size_t nbins, seqpack_plugin_output *out)
+{
+	uint32_t *off = out->offsets;
+	bf_starts(off, nbins);
 	/* off[b + 1] now holds the start of bin b and is advanced to its
 	 * end, which is the start of bin b + 1: no second array needed. */
 	if (ord)

@@ -26,6 +26,10 @@ void *bfbuf_reserve(struct bfbuf *b, size_t count, size_t size);
 void *bfbuf_reserve_sparse(struct bfbuf *b, size_t count, size_t size);
 void bfbuf_free(struct bfbuf *b);
 
+/* Turn the per-bin item counts in off[b + 1] (b < nbins) into the start
+ * of bin b, in place. */
+void bf_starts(uint32_t *off, size_t nbins);
+
 /* Turn per-bin item counts, found in out->offsets[b + 1] for
  * b < nbins, into the CSR result.  Placement step j put item ord[j] (or j
  * when ord is NULL) into bin binof[j]; items keep placement order within

@@ -184,12 +184,7 @@ static void csr_dense(uint32_t *cnt, uint32_t *binof, const uint32_t *len,
 		      seqpack_plugin_output *out)
 {
 	uint32_t *off = out->offsets;
-	uint32_t sum = 0;
-	for (size_t b = 0; b < nbins; b++) {
-		uint32_t c = off[b + 1];
-		off[b + 1] = sum;
-		sum += c;
-	}
+	bf_starts(off, nbins);
 	for (size_t q = 0; q < n; q++)
 		binof[q] = off[binof[q] + 1]++;
 	/* The first step of length s is the end of length s + 1's. */
