@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "proto.h"
+#include "shm.h"
 
 struct conn;
 
@@ -24,6 +25,7 @@ struct job {
 	uint64_t t0;                /* when the request was complete */
 	struct sp_buf reply;        /* events and the reply, ready to send */
 	int lane;                   /* a stream request: serialised per conn */
+	struct shm_region *shm;     /* PACK_SHM: the region it was sent on */
 };
 
 /* A stream open on a connection.  Only the worker running that
@@ -57,12 +59,16 @@ struct conn {
 	uint8_t *payload;
 	size_t pay_have, pay_cap;
 	uint64_t msg_start_ms;      /* first byte of it arrived; 0 = none */
+	int rx_fd;                  /* descriptor that came with it, or -1 */
+	int rx_bad;                 /* more than one came, or one was lost */
 	uint64_t last_ms;           /* last progress either way */
 
 	unsigned inflight;          /* jobs dispatched, not yet back */
 	size_t inflight_bytes;      /* their payloads */
 	struct job *lane_head, *lane_tail;
 	int lane_busy;
+
+	struct shm_region *shm;     /* attached with SHM_ATTACH, or NULL */
 
 	struct outbuf *out_head, *out_tail;
 	size_t out_bytes;

@@ -138,6 +138,62 @@ static int do_stats(struct job *j, unsigned workers)
 	return SEQPACK_OK;
 }
 
+/* The lengths buffer of a worker, for n lengths. */
+static int lengths_room(struct worker *w, struct job *j, uint32_t n)
+{
+	/* n is bounded by max-lengths and the request size limit before
+	 * this is called, so the allocation is too. */
+	if (n + 1 > w->cap) {
+		uint32_t *l = realloc(w->lengths, ((size_t)n + 1) * 4);
+		if (!l)
+			return reply_error(j, SEQPACK_ERR_NOMEM, "out of memory");
+		w->lengths = l;
+		w->cap = (size_t)n + 1;
+	}
+	return SEQPACK_OK;
+}
+
+/* The limits PACK and PACK_SHM share. */
+static int pack_limits(struct job *j, const char *name, uint32_t n)
+{
+	if (n > j->cfg->max_lengths)
+		return reply_errorf(j, SEQPACK_ERR_LIMIT,
+				    "%u sequences is more than the limit of %u per request",
+				    n, j->cfg->max_lengths);
+	uint64_t size = sp_pack_payload_size(strlen(name), n);
+	if (size > j->cfg->max_request_bytes)
+		return reply_errorf(j, SEQPACK_ERR_LIMIT,
+				    "request payload of %llu bytes is above the limit of %u",
+				    (unsigned long long)size,
+				    j->cfg->max_request_bytes);
+	return SEQPACK_OK;
+}
+
+/* Pack w->lengths[0..n-1]; *res points into the worker's workspace. */
+static int run_pack(struct worker *w, struct job *j, const char *name,
+		    seqpack_params *p, uint32_t n, const seqpack_result **res,
+		    const char **algo)
+{
+	/* Third-party plugins are verified, whatever the client asked. */
+	p->flags |= SEQPACK_PARAM_VERIFY;
+	if (w->ws_reg != j->reg) {
+		w->ws = seqpack_workspace_free(w->ws);
+		w->ws_reg = NULL;
+		seqpack_error err;
+		if (seqpack_workspace_new(j->reg, &w->ws, &err) != SEQPACK_OK)
+			return reply_error(j, err.status, err.message);
+		w->ws_reg = j->reg;
+	}
+	if (seqpack_registry_find(j->reg, name))
+		*algo = seqpack_registry_find(j->reg, name)->name;
+	seqpack_error err;
+	int rc = seqpack_workspace_pack(w->ws, name, w->lengths, n, p, res,
+					&err);
+	if (rc != SEQPACK_OK)
+		return reply_error(j, rc, err.message);
+	return SEQPACK_OK;
+}
+
 static int do_pack(struct worker *w, struct job *j, const char **algo)
 {
 	char name[SEQPACK_NAME_MAX];
@@ -159,35 +215,74 @@ static int do_pack(struct worker *w, struct job *j, const char **algo)
 		return reply_errorf(j, SEQPACK_ERR_PROTOCOL,
 				    "payload length %zu disagrees with n = %u (expected %zu bytes of lengths, got %zu)",
 				    j->len, n, (size_t)n * 4, sp_rd_left(&r));
-	/* n is now backed by bytes that arrived, so allocating for it is
-	 * bounded by the request size limit. */
-	if (n + 1 > w->cap) {
-		uint32_t *l = realloc(w->lengths, ((size_t)n + 1) * 4);
-		if (!l)
-			return reply_error(j, SEQPACK_ERR_NOMEM, "out of memory");
-		w->lengths = l;
-		w->cap = (size_t)n + 1;
-	}
+	if ((rc = lengths_room(w, j, n)) != SEQPACK_OK)
+		return rc;
 	sp_get_u32_array(&r, w->lengths, n);
-	/* Third-party plugins are verified, whatever the client asked. */
-	p.flags |= SEQPACK_PARAM_VERIFY;
-	if (w->ws_reg != j->reg) {
-		w->ws = seqpack_workspace_free(w->ws);
-		w->ws_reg = NULL;
-		seqpack_error err;
-		if (seqpack_workspace_new(j->reg, &w->ws, &err) != SEQPACK_OK)
-			return reply_error(j, err.status, err.message);
-		w->ws_reg = j->reg;
-	}
-	if (seqpack_registry_find(j->reg, name))
-		*algo = seqpack_registry_find(j->reg, name)->name;
 	const seqpack_result *res;
-	seqpack_error err;
-	rc = seqpack_workspace_pack(w->ws, name, w->lengths, n, &p, &res, &err);
-	if (rc != SEQPACK_OK)
-		return reply_error(j, rc, err.message);
+	if ((rc = run_pack(w, j, name, &p, n, &res, algo)) != SEQPACK_OK)
+		return rc;
 	size_t off = begin_ok(j);
 	sp_put_result(&j->reply, res);
+	sp_end(&j->reply, off);
+	return SEQPACK_OK;
+}
+
+/* Whether [off, off + bytes) lies inside a region of size bytes. */
+static int in_region(uint64_t off, uint64_t bytes, size_t size)
+{
+	return off <= size && bytes <= size - off;
+}
+
+/* PACK with the arrays in the connection's shared memory.  The client can
+ * write to the region at any time, so the lengths are copied out before
+ * they are checked, and nothing is read back from it afterwards. */
+static int do_pack_shm(struct worker *w, struct job *j, const char **algo)
+{
+	char name[SEQPACK_NAME_MAX];
+	struct sp_rd r;
+	sp_rd_init(&r, j->payload, j->len);
+	int rc = get_name(j, &r, name);
+	if (rc != SEQPACK_OK)
+		return rc;
+	seqpack_params p;
+	sp_get_params(&r, &p);
+	uint32_t n = sp_get_u32(&r);
+	uint64_t loff = sp_get_u64(&r);
+	uint64_t roff = sp_get_u64(&r);
+	if (r.bad || sp_rd_left(&r))
+		return malformed(j);
+	const struct shm_region *shm = j->shm;
+	if (!shm)
+		return reply_error(j, SEQPACK_ERR_STATE,
+				   "no shared memory on this connection (send shm_attach first)");
+	if ((rc = pack_limits(j, name, n)) != SEQPACK_OK)
+		return rc;
+	if (loff % 4 || roff % 4)
+		return reply_errorf(j, SEQPACK_ERR_INVALID,
+				    "shared memory offsets %llu and %llu must be multiples of 4",
+				    (unsigned long long)loff,
+				    (unsigned long long)roff);
+	if (!in_region(loff, (uint64_t)n * 4, shm->size) ||
+	    !in_region(roff, sp_shm_result_bytes(n), shm->size))
+		return reply_errorf(j, SEQPACK_ERR_INVALID,
+				    "%u lengths at offset %llu and their result (%zu bytes) at offset %llu do not fit in the %zu-byte region",
+				    n, (unsigned long long)loff,
+				    sp_shm_result_bytes(n),
+				    (unsigned long long)roff, shm->size);
+	if ((rc = lengths_room(w, j, n)) != SEQPACK_OK)
+		return rc;
+	memcpy(w->lengths, shm->base + loff, (size_t)n * 4);
+	const seqpack_result *res;
+	if ((rc = run_pack(w, j, name, &p, n, &res, algo)) != SEQPACK_OK)
+		return rc;
+	uint8_t *out = shm->base + roff;
+	memcpy(out, res->items, res->n * 4);
+	out += res->n * 4;
+	memcpy(out, res->offsets, (res->nbins + 1) * 4);
+	out += (res->nbins + 1) * 4;
+	memcpy(out, res->used, res->nbins * 4);
+	size_t off = begin_ok(j);
+	sp_put_result_head(&j->reply, res);
 	sp_end(&j->reply, off);
 	return SEQPACK_OK;
 }
@@ -374,6 +469,7 @@ void handle_job(struct worker *w, struct job *j)
 	case SP_HELLO: rc = do_hello(j); break;
 	case SP_LIST: rc = do_list(j); break;
 	case SP_PACK: rc = do_pack(w, j, &algo); break;
+	case SP_PACK_SHM: rc = do_pack_shm(w, j, &algo); break;
 	case SP_STATS: rc = do_stats(j, seqpackd_workers); break;
 	case SP_STREAM_OPEN: rc = do_stream_open(j); break;
 	case SP_STREAM_PUSH: rc = do_stream_push(j); break;

@@ -10,6 +10,7 @@ daemon_seqpackd_SOURCES = \
 	daemon/server.c \
 	daemon/pool.c \
 	daemon/handle.c \
+	daemon/shm.c daemon/shm.h \
 	daemon/access.c \
 	daemon/stats.c daemon/stats.h \
 	daemon/daemon.h \

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +60,7 @@ uint64_t now_ms(void)
 
 static void job_free(struct job *j)
 {
+	shm_unref(j->shm);
 	free(j->payload);
 	sp_buf_free(&j->reply);
 	seqpack_registry_unref(j->reg);
@@ -101,6 +103,10 @@ static void drop_partial(struct conn *c)
 	c->hdr_have = 0;
 	c->in_payload = 0;
 	c->msg_start_ms = 0;
+	if (c->rx_fd >= 0)
+		close(c->rx_fd);
+	c->rx_fd = -1;
+	c->rx_bad = 0;
 }
 
 static void conn_free(struct conn *c)
@@ -114,6 +120,7 @@ static void conn_free(struct conn *c)
 	S.nconns--;
 	conn_streams_free(c);
 	drop_partial(c);
+	shm_unref(c->shm);
 	free(c);
 }
 
@@ -144,6 +151,9 @@ static void conn_kill(struct conn *c)
 	}
 	c->lane_tail = NULL;
 	drop_partial(c);
+	/* jobs in flight hold their own reference to the region */
+	shm_unref(c->shm);
+	c->shm = NULL;
 	if (c->inflight == 0)
 		conn_free(c);
 }
@@ -243,17 +253,95 @@ static int is_lane(uint16_t type)
 	return type >= SP_STREAM_OPEN && type <= SP_STREAM_CLOSE;
 }
 
+/* SHM_ATTACH, answered here rather than on a worker so that every
+ * request read after it on the connection sees the new region. */
+static void shm_attach(struct conn *c, const struct sp_header *h,
+		       const uint8_t *payload, size_t len, int fd, int fd_bad)
+{
+	uint64_t t0 = now_ns();
+	char msg[256];
+	int rc;
+	if (len != 8) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(msg, sizeof(msg),
+			 "malformed shm_attach request: payload of %zu bytes does not match its fields",
+			 len);
+		rc = SEQPACK_ERR_PROTOCOL;
+	} else if (fd_bad == 2 && fd < 0) {
+		snprintf(msg, sizeof(msg),
+			 "the shm_attach descriptor was lost (the daemon is out of file descriptors)");
+		rc = SEQPACK_ERR_LIMIT;
+	} else if (fd < 0 || fd_bad) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(msg, sizeof(msg),
+			 "shm_attach needs exactly one file descriptor (SCM_RIGHTS), sent with the request's first byte");
+		rc = SEQPACK_ERR_PROTOCOL;
+	} else {
+		struct sp_rd r;
+		sp_rd_init(&r, payload, len);
+		uint64_t size = sp_get_u64(&r);
+		uint64_t limit = (uint64_t)SP_SHM_MAX_FACTOR *
+				 S.cfg->max_request_bytes;
+		struct shm_region *reg;
+		rc = shm_map(fd, size, limit, &reg, msg, sizeof(msg));
+		if (rc == SEQPACK_OK) {
+			shm_unref(c->shm);
+			c->shm = reg;
+		}
+	}
+	struct sp_buf b = {0};
+	if (rc == SEQPACK_OK) {
+		size_t off = sp_begin(&b, h->type | SP_REPLY, h->id);
+		sp_put_u32(&b, SEQPACK_OK);
+		sp_end(&b, off);
+	} else {
+		log_debug("connection %llu: shm_attach request %llu failed: %s",
+			  (unsigned long long)c->serial,
+			  (unsigned long long)h->id, msg);
+		sp_put_error(&b, h->type | SP_REPLY, h->id, rc, msg);
+	}
+	queue_out(c, &b);
+	stats_request(h->type, NULL, rc != SEQPACK_OK, now_ns() - t0);
+}
+
 static void complete_message(struct conn *c)
 {
 	struct sp_header h = c->h;
 	uint8_t *payload = c->payload;
 	size_t len = c->pay_have;
+	int fd = c->rx_fd, fd_bad = c->rx_bad;
 	c->payload = NULL;
 	c->pay_have = c->pay_cap = 0;
 	c->hdr_have = 0;
 	c->in_payload = 0;
 	c->msg_start_ms = 0;
+	c->rx_fd = -1;
+	c->rx_bad = 0;
 
+	if (h.flags == 0 && h.type == SP_SHM_ATTACH) {
+		shm_attach(c, &h, payload, len, fd, fd_bad);
+		free(payload);
+		return;
+	}
+	if (fd >= 0 || fd_bad) {
+		/* Only SHM_ATTACH takes a descriptor; whatever else came with
+		 * one is refused, so the client learns of its mistake. */
+		if (fd >= 0)
+			close(fd);
+		free(payload);
+		char msg[96];
+		snprintf(msg, sizeof(msg),
+			 "unexpected file descriptor with a %s request",
+			 sp_type_name(h.type));
+		struct sp_buf b = {0};
+		sp_put_error(&b, h.type | SP_REPLY, h.id,
+			     SEQPACK_ERR_PROTOCOL, msg);
+		queue_out(c, &b);
+		stats_request(h.type <= SP_TYPE_MAX_ ? h.type : 0, NULL, 1, 0);
+		return;
+	}
 	if (h.flags != 0 || h.type == 0 || h.type > SP_TYPE_MAX_) {
 		/* The framing is intact, so the connection can go on. */
 		free(payload);
@@ -287,6 +375,8 @@ static void complete_message(struct conn *c)
 	j->cfg = S.cfg;
 	j->t0 = now_ns();
 	j->lane = is_lane(h.type);
+	if (h.type == SP_PACK_SHM)
+		j->shm = shm_ref(c->shm);
 	c->inflight++;
 	c->inflight_bytes += len;
 	if (!j->lane) {
@@ -342,6 +432,49 @@ static void on_eof(struct conn *c)
 	conn_flush(c);
 }
 
+/* Descriptors that arrive belong to the message being read: reads never
+ * go past its end, and the kernel hands a descriptor over with the first
+ * byte it was sent with.  One is kept; any more are closed and mark the
+ * message bad, as does a descriptor the kernel had to drop. */
+static void take_fds(struct conn *c, struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
+	     cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(fd));
+			if (c->rx_fd < 0 && !c->rx_bad) {
+				c->rx_fd = fd;
+			} else {
+				close(fd);
+				c->rx_bad = 1;
+			}
+		}
+	}
+	if (mh->msg_flags & MSG_CTRUNC)
+		c->rx_bad = c->rx_fd >= 0 ? 1 : 2;
+}
+
+static ssize_t recv_some(struct conn *c, uint8_t *dst, size_t room)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} cmsg;
+	struct iovec iov = {.iov_base = dst, .iov_len = room};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cmsg.buf,
+			    .msg_controllen = sizeof(cmsg.buf)};
+	ssize_t r = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	if (r > 0 && (mh.msg_controllen || (mh.msg_flags & MSG_CTRUNC)))
+		take_fds(c, &mh);
+	return r;
+}
+
 /* Read what is there.  Returns -1 when c may have been freed. */
 static int on_readable(struct conn *c)
 {
@@ -370,7 +503,7 @@ static int on_readable(struct conn *c)
 			dst = c->payload + c->pay_have;
 			room = c->pay_cap - c->pay_have;
 		}
-		ssize_t r = read(c->fd, dst, room);
+		ssize_t r = recv_some(c, dst, room);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -463,6 +596,7 @@ static void accept_all(void)
 			continue;
 		}
 		c->fd = fd;
+		c->rx_fd = -1;
 		c->cred = cr;
 		c->serial = ++S.serial;
 		c->last_ms = now_ms();

@@ -4,8 +4,10 @@
  * before anything is allocated, and packings are verified against the
  * lengths we sent. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -19,6 +21,17 @@
 #define STREAM_BATCH 8192u
 /* Replies other than PACK are small; a larger one is a broken daemon. */
 #define SMALL_REPLY_MAX (16u << 20)
+/* PACKs of at least this many lengths go through shared memory when the
+ * daemon takes it.  Below it the socket's copies cost less than the
+ * extra system calls, and a small region is not worth a descriptor. */
+#define SHM_MIN_LENGTHS 16384u
+/* Smallest region we attach; larger ones double, so a caller whose n
+ * grows re-attaches a few times only. */
+#define SHM_MIN_SIZE ((size_t)256 << 10)
+/* shm_ensure(): the daemon or the kernel cannot; use the socket. */
+#define USE_SOCKET (-1)
+
+enum { SHM_AUTO, SHM_NEVER, SHM_ALWAYS };
 
 struct seqpack_client {
 	int fd;
@@ -32,6 +45,16 @@ struct seqpack_client {
 	size_t idscap;
 	seqpack_client_stream **streams;
 	size_t nstreams, streamcap;
+	int out_fd;              /* descriptor to send with c->out, or -1 */
+	/* Shared memory (SHM_ATTACH, PACK_SHM): one region, reused. */
+	int shm_mode;            /* SHM_AUTO, _NEVER or _ALWAYS */
+	int shm_off;             /* the daemon or the kernel cannot */
+	uint8_t *shm;            /* our mapping of the attached memfd */
+	size_t shm_size;
+	/* What seqpack_client_pack_reuse() returns: arrays it owns (socket
+	 * path) or a view of the region (shared memory path). */
+	seqpack_result own, view;
+	size_t own_cap;          /* slots in own's arrays */
 };
 
 struct seqpack_client_stream {
@@ -56,12 +79,38 @@ static int broken(seqpack_client *c, int status, seqpack_error *err,
 	return seterr(err, status, "seqpackd connection: %s", what);
 }
 
+/* Send c->out[off..] with c->out_fd attached to its first byte. */
+static ssize_t send_with_fd(seqpack_client *c, size_t off)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	memset(&cmsg, 0, sizeof(cmsg));
+	struct iovec iov = {.iov_base = c->out.data + off,
+			    .iov_len = c->out.len - off};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cmsg.buf,
+			    .msg_controllen = sizeof(cmsg.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c->out_fd, sizeof(int));
+	ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+	if (w > 0)
+		c->out_fd = -1; /* it went with the bytes just sent */
+	return w;
+}
+
 static int send_all(seqpack_client *c, seqpack_error *err)
 {
 	size_t off = 0;
 	while (off < c->out.len) {
-		ssize_t w = send(c->fd, c->out.data + off, c->out.len - off,
-				 MSG_NOSIGNAL);
+		ssize_t w = c->out_fd >= 0
+				    ? send_with_fd(c, off)
+				    : send(c->fd, c->out.data + off,
+					   c->out.len - off, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -330,6 +379,12 @@ SEQPACK_EXPORT int seqpack_client_connect(const char *path,
 	seqpack_client *c = calloc(1, sizeof(*c));
 	if (!c)
 		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+	c->out_fd = -1;
+	const char *mode = secure_getenv("SEQPACK_CLIENT_SHM");
+	if (mode && (!strcmp(mode, "0") || !strcmp(mode, "never")))
+		c->shm_mode = SHM_NEVER;
+	else if (mode && (!strcmp(mode, "1") || !strcmp(mode, "always")))
+		c->shm_mode = SHM_ALWAYS;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		int e = errno;
@@ -372,6 +427,11 @@ SEQPACK_EXPORT seqpack_client *seqpack_client_close(seqpack_client *c)
 	free(c->streams);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->shm)
+		munmap(c->shm, c->shm_size);
+	free(c->own.items);
+	free(c->own.offsets);
+	free(c->own.used);
 	sp_buf_free(&c->out);
 	free(c->in);
 	free(c->ids);
@@ -536,11 +596,10 @@ static int check_algorithm(const char *algorithm, seqpack_error *err)
 	return SEQPACK_OK;
 }
 
-/* Decode a PACK reply body for the n lengths we sent. */
-static int decode_result(seqpack_client *c, struct sp_rd *r,
-			 const uint32_t *lengths, size_t n,
-			 const seqpack_params *params, seqpack_result **ret,
-			 seqpack_error *err)
+/* Decode the head of a PACK or PACK_SHM reply body (name, counts and
+ * metrics) for the n lengths we sent, into res (arrays untouched). */
+static int decode_head(seqpack_client *c, struct sp_rd *r, size_t n,
+		       seqpack_result *res, seqpack_error *err)
 {
 	char name[SEQPACK_NAME_MAX];
 	sp_get_str(r, name, sizeof(name));
@@ -556,44 +615,260 @@ static int decode_result(seqpack_client *c, struct sp_rd *r,
 	m.efficiency = sp_get_f64(r);
 	m.mean_items_per_bin = sp_get_f64(r);
 	m.elapsed_ns = sp_get_u64(r);
-	if (r->bad || rn != n || nbins > n ||
-	    sp_rd_left(r) != ((size_t)n + 2 * (size_t)nbins + 1) * 4)
+	if (r->bad || rn != n || nbins > n)
 		return broken(c, SEQPACK_ERR_PROTOCOL, err,
 			      "PACK reply does not match the request");
-	seqpack_result *res;
-	int rc = seqpack_result_new(n, &res, err);
-	if (rc != SEQPACK_OK)
-		return rc;
-	sp_get_u32_array(r, res->items, n);
-	sp_get_u32_array(r, res->offsets, (size_t)nbins + 1);
-	sp_get_u32_array(r, res->used, nbins);
+	memcpy(res->algorithm, name, sizeof(name));
+	res->n = n;
 	res->nbins = nbins;
 	res->metrics = m;
-	memcpy(res->algorithm, name, sizeof(name));
-	/* Never hand out a packing we have not checked: the daemon is
-	 * another program, and its reply crossed a socket. */
-	seqpack_error verr;
-	rc = seqpack_verify(lengths, n, params, res, &verr);
-	if (rc != SEQPACK_OK) {
-		seqpack_result_free(res);
-		return seterr(err, SEQPACK_ERR_VERIFY,
-			      "seqpackd returned a wrong packing: %s",
-			      verr.message);
-	}
-	*ret = res;
 	return SEQPACK_OK;
 }
 
-SEQPACK_EXPORT int seqpack_client_pack(seqpack_client *c,
-				       const char *algorithm,
-				       const uint32_t *lengths, size_t n,
-				       const seqpack_params *params,
-				       seqpack_result **ret,
-				       seqpack_error *err)
+/* Never hand out a packing we have not checked: the daemon is another
+ * program, and its reply crossed a socket or sat in shared memory. */
+static int check_result(const uint32_t *lengths, size_t n,
+			const seqpack_params *params,
+			const seqpack_result *res, seqpack_error *err)
 {
-	if (!c || !ret)
-		return seterr(err, SEQPACK_ERR_INVALID,
-			      "client and ret are required");
+	seqpack_error verr;
+	if (seqpack_verify(lengths, n, params, res, &verr) != SEQPACK_OK)
+		return seterr(err, SEQPACK_ERR_VERIFY,
+			      "seqpackd returned a wrong packing: %s",
+			      verr.message);
+	return SEQPACK_OK;
+}
+
+/* Make own's arrays hold n sequences.  They only grow, so a caller that
+ * packs in a loop touches the same pages every time. */
+static int own_room(seqpack_client *c, size_t n, seqpack_error *err)
+{
+	if (n + 1 <= c->own_cap)
+		return SEQPACK_OK;
+	size_t bytes = (n + 1) * sizeof(uint32_t);
+	uint32_t *a[3];
+	for (int i = 0; i < 3; i++)
+		a[i] = malloc(bytes);
+	if (!a[0] || !a[1] || !a[2]) {
+		for (int i = 0; i < 3; i++)
+			free(a[i]);
+		return seterr(err, SEQPACK_ERR_NOMEM,
+			      "out of memory for a result of %zu sequences", n);
+	}
+	free(c->own.items);
+	free(c->own.offsets);
+	free(c->own.used);
+	c->own.items = a[0];
+	c->own.offsets = a[1];
+	c->own.used = a[2];
+	c->own_cap = n + 1;
+	return SEQPACK_OK;
+}
+
+/* Where a pack call puts its result: a new one for seqpack_client_pack(),
+ * the client's for seqpack_client_pack_reuse(). */
+struct pack_out {
+	seqpack_result **fresh;
+	const seqpack_result **reuse;
+};
+
+/* The socket path: PACK, arrays in the reply. */
+static int pack_socket(seqpack_client *c, const char *algorithm,
+		       const uint32_t *lengths, size_t n,
+		       const seqpack_params *params, struct pack_out out,
+		       seqpack_error *err)
+{
+	uint64_t id;
+	size_t off;
+	begin(c, SP_PACK, &id, &off);
+	sp_put_str(&c->out, algorithm);
+	sp_put_params(&c->out, params);
+	sp_put_u32(&c->out, (uint32_t)n);
+	sp_put_u32_array(&c->out, lengths, n);
+	int rc = finish_msg(c, off, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	/* status + name + counts + metrics + arrays at most, or an error
+	 * message of up to 64 KiB */
+	size_t limit = 4 + 2 + SEQPACK_NAME_MAX + 8 + 9 * 8 + (3 * n + 1) * 4 +
+		       (1u << 16);
+	struct sp_rd r;
+	rc = rpc(c, SP_PACK, id, limit, &r, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	seqpack_result head;
+	rc = decode_head(c, &r, n, &head, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	if (sp_rd_left(&r) != (n + 2 * head.nbins + 1) * 4)
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "PACK reply does not match the request");
+	seqpack_result *res;
+	if (out.fresh) {
+		rc = seqpack_result_new(n, &res, err);
+	} else {
+		rc = own_room(c, n, err);
+		res = &c->own;
+	}
+	if (rc != SEQPACK_OK)
+		return rc;
+	sp_get_u32_array(&r, res->items, n);
+	sp_get_u32_array(&r, res->offsets, head.nbins + 1);
+	sp_get_u32_array(&r, res->used, head.nbins);
+	memcpy(res->algorithm, head.algorithm, sizeof(head.algorithm));
+	res->n = n;
+	res->nbins = head.nbins;
+	res->metrics = head.metrics;
+	rc = check_result(lengths, n, params, res, err);
+	if (out.fresh) {
+		if (rc != SEQPACK_OK)
+			seqpack_result_free(res);
+		else
+			*out.fresh = res;
+	} else if (rc == SEQPACK_OK) {
+		*out.reuse = res;
+	}
+	return rc;
+}
+
+/* Attach a region of at least need bytes unless one is.  Returns
+ * SEQPACK_OK, USE_SOCKET when shared memory is not to be had (for this
+ * request, or for good when the daemon or kernel lacks it: shm_off), or
+ * the error that broke the connection. */
+static int shm_ensure(seqpack_client *c, size_t need, seqpack_error *err)
+{
+	if (c->shm && c->shm_size >= need)
+		return SEQPACK_OK;
+	uint64_t limit = (uint64_t)SP_SHM_MAX_FACTOR * c->info.max_request_bytes;
+	if (need > limit)
+		return USE_SOCKET;
+	size_t size = c->shm_size ? c->shm_size : SHM_MIN_SIZE;
+	while (size < need && size <= SIZE_MAX / 2)
+		size *= 2;
+	if (size > limit) /* need fits: a page multiple of it will */
+		size = (need + 4095) & ~(size_t)4095;
+	if (size > limit)
+		size = need;
+	int fd = memfd_create("seqpack-client", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		c->shm_off = 1; /* no memfd on this kernel */
+		return USE_SOCKET;
+	}
+	/* Sealed against shrinking: the daemon refuses a region that could
+	 * shrink under its mapping (it would take SIGBUS). */
+	if (ftruncate(fd, (off_t)size) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+		close(fd);
+		c->shm_off = errno != ENOMEM && errno != ENOSPC;
+		return USE_SOCKET;
+	}
+	uint8_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			  0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return USE_SOCKET;
+	}
+	uint64_t id;
+	size_t off;
+	begin(c, SP_SHM_ATTACH, &id, &off);
+	sp_put_u64(&c->out, size);
+	seqpack_error e;
+	int rc = finish_msg(c, off, &e);
+	if (rc == SEQPACK_OK) {
+		struct sp_rd r;
+		c->out_fd = fd;
+		rc = rpc(c, SP_SHM_ATTACH, id, 4096, &r, &e);
+		c->out_fd = -1;
+		if (rc == SEQPACK_OK && sp_rd_left(&r))
+			rc = broken(c, SEQPACK_ERR_PROTOCOL, &e,
+				    "malformed SHM_ATTACH reply");
+	}
+	/* The daemon mapped its own view, or refused: ours is all we need. */
+	close(fd);
+	if (rc != SEQPACK_OK) {
+		munmap(p, size);
+		if (c->broken) {
+			if (err)
+				*err = e;
+			return rc;
+		}
+		/* An older daemon answers "unknown message type": stop
+		 * asking.  A refusal of this size only affects this one. */
+		if (rc != SEQPACK_ERR_LIMIT && rc != SEQPACK_ERR_NOMEM)
+			c->shm_off = 1;
+		return USE_SOCKET;
+	}
+	if (c->shm)
+		munmap(c->shm, c->shm_size);
+	c->shm = p;
+	c->shm_size = size;
+	return SEQPACK_OK;
+}
+
+/* The shared memory path: lengths at offset 0 of the region, the result
+ * right after them; only the counts and metrics cross the socket. */
+static int pack_shm(seqpack_client *c, const char *algorithm,
+		    const uint32_t *lengths, size_t n,
+		    const seqpack_params *params, struct pack_out out,
+		    seqpack_error *err)
+{
+	size_t roff = n * 4;
+	memcpy(c->shm, lengths, n * 4);
+	uint64_t id;
+	size_t off;
+	begin(c, SP_PACK_SHM, &id, &off);
+	sp_put_str(&c->out, algorithm);
+	sp_put_params(&c->out, params);
+	sp_put_u32(&c->out, (uint32_t)n);
+	sp_put_u64(&c->out, 0);
+	sp_put_u64(&c->out, roff);
+	int rc = finish_msg(c, off, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	size_t limit = 4 + 2 + SEQPACK_NAME_MAX + 8 + 9 * 8 + (1u << 16);
+	struct sp_rd r;
+	rc = rpc(c, SP_PACK_SHM, id, limit, &r, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	seqpack_result *v = &c->view;
+	rc = decode_head(c, &r, n, v, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	if (sp_rd_left(&r))
+		return broken(c, SEQPACK_ERR_PROTOCOL, err,
+			      "PACK_SHM reply does not match the request");
+	v->items = (uint32_t *)(void *)(c->shm + roff);
+	v->offsets = v->items + n;
+	v->used = v->offsets + v->nbins + 1;
+	if (out.reuse) {
+		rc = check_result(lengths, n, params, v, err);
+		if (rc == SEQPACK_OK)
+			*out.reuse = v;
+		return rc;
+	}
+	seqpack_result *res;
+	rc = seqpack_result_new(n, &res, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	memcpy(res->items, v->items, n * 4);
+	memcpy(res->offsets, v->offsets, (v->nbins + 1) * 4);
+	memcpy(res->used, v->used, v->nbins * 4);
+	memcpy(res->algorithm, v->algorithm, sizeof(v->algorithm));
+	res->nbins = v->nbins;
+	res->metrics = v->metrics;
+	rc = check_result(lengths, n, params, res, err);
+	if (rc != SEQPACK_OK)
+		seqpack_result_free(res);
+	else
+		*out.fresh = res;
+	return rc;
+}
+
+static int client_pack(seqpack_client *c, const char *algorithm,
+		       const uint32_t *lengths, size_t n,
+		       const seqpack_params *params, struct pack_out out,
+		       seqpack_error *err)
+{
 	int rc = check_algorithm(algorithm, err);
 	if (rc != SEQPACK_OK)
 		return rc;
@@ -613,25 +888,48 @@ SEQPACK_EXPORT int seqpack_client_pack(seqpack_client *c,
 		return seterr(err, SEQPACK_ERR_LIMIT,
 			      "a request of %zu bytes is above the daemon's limit of %u",
 			      size, c->info.max_request_bytes);
-	uint64_t id;
-	size_t off;
-	begin(c, SP_PACK, &id, &off);
-	sp_put_str(&c->out, algorithm);
-	sp_put_params(&c->out, params);
-	sp_put_u32(&c->out, (uint32_t)n);
-	sp_put_u32_array(&c->out, lengths, n);
-	rc = finish_msg(c, off, err);
-	if (rc != SEQPACK_OK)
-		return rc;
-	/* status + name + counts + metrics + arrays at most, or an error
-	 * message of up to 64 KiB */
-	size_t limit = 4 + 2 + SEQPACK_NAME_MAX + 8 + 9 * 8 + (3 * n + 1) * 4 +
-		       (1u << 16);
-	struct sp_rd r;
-	rc = rpc(c, SP_PACK, id, limit, &r, err);
-	if (rc != SEQPACK_OK)
-		return rc;
-	return decode_result(c, &r, lengths, n, params, ret, err);
+	if (c->broken)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "seqpackd connection failed earlier; reconnect");
+	int shm = !c->shm_off && n > 0 && c->shm_mode != SHM_NEVER &&
+		  (n >= SHM_MIN_LENGTHS || c->shm_mode == SHM_ALWAYS);
+	if (shm) {
+		rc = shm_ensure(c, n * 4 + sp_shm_result_bytes(n), err);
+		if (rc == SEQPACK_OK)
+			return pack_shm(c, algorithm, lengths, n, params, out,
+					err);
+		if (rc != USE_SOCKET)
+			return rc;
+	}
+	return pack_socket(c, algorithm, lengths, n, params, out, err);
+}
+
+SEQPACK_EXPORT int seqpack_client_pack(seqpack_client *c,
+				       const char *algorithm,
+				       const uint32_t *lengths, size_t n,
+				       const seqpack_params *params,
+				       seqpack_result **ret,
+				       seqpack_error *err)
+{
+	if (!c || !ret)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "client and ret are required");
+	struct pack_out out = {.fresh = ret};
+	return client_pack(c, algorithm, lengths, n, params, out, err);
+}
+
+SEQPACK_EXPORT int seqpack_client_pack_reuse(seqpack_client *c,
+					     const char *algorithm,
+					     const uint32_t *lengths, size_t n,
+					     const seqpack_params *params,
+					     const seqpack_result **ret,
+					     seqpack_error *err)
+{
+	if (!c || !ret)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "client and ret are required");
+	struct pack_out out = {.reuse = ret};
+	return client_pack(c, algorithm, lengths, n, params, out, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -263,7 +263,7 @@ void sp_get_params(struct sp_rd *r, seqpack_params *p)
 	p->seed = sp_get_u64(r);
 }
 
-void sp_put_result(struct sp_buf *b, const seqpack_result *r)
+void sp_put_result_head(struct sp_buf *b, const seqpack_result *r)
 {
 	const seqpack_metrics *m = &r->metrics;
 	sp_put_str(b, r->algorithm);
@@ -278,6 +278,21 @@ void sp_put_result(struct sp_buf *b, const seqpack_result *r)
 	sp_put_f64(b, m->efficiency);
 	sp_put_f64(b, m->mean_items_per_bin);
 	sp_put_u64(b, m->elapsed_ns);
+}
+
+size_t sp_result_size(const seqpack_result *r)
+{
+	size_t name = strnlen(r->algorithm, sizeof(r->algorithm));
+	return 2 + name + 8 + 9 * 8 + (r->n + 2 * r->nbins + 1) * 4;
+}
+
+void sp_put_result(struct sp_buf *b, const seqpack_result *r)
+{
+	/* One reservation for the whole body: a 100k-sequence reply would
+	 * otherwise be copied a dozen times as the buffer doubles. */
+	if (sp_buf_reserve(b, sp_result_size(r)) != 0)
+		return;
+	sp_put_result_head(b, r);
 	sp_put_u32_array(b, r->items, r->n);
 	sp_put_u32_array(b, r->offsets, r->nbins + 1);
 	sp_put_u32_array(b, r->used, r->nbins);
@@ -294,6 +309,8 @@ const char *sp_type_name(uint16_t type)
 	case SP_STREAM_PUSH: return "stream_push";
 	case SP_STREAM_FINISH: return "stream_finish";
 	case SP_STREAM_CLOSE: return "stream_close";
+	case SP_SHM_ATTACH: return "shm_attach";
+	case SP_PACK_SHM: return "pack_shm";
 	default: return "unknown";
 	}
 }

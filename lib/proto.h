@@ -31,7 +31,9 @@ enum sp_type {
 	SP_STREAM_PUSH = 6,
 	SP_STREAM_FINISH = 7,
 	SP_STREAM_CLOSE = 8,
-	SP_TYPE_MAX_ = 8,
+	SP_SHM_ATTACH = 9,       /* carries a memfd (SCM_RIGHTS) */
+	SP_PACK_SHM = 10,        /* PACK with the arrays in that memfd */
+	SP_TYPE_MAX_ = 10,
 	SP_EVENT_PACK = 0x4001,  /* daemon -> client: a stream pack closed */
 	SP_REPLY = 0x8000,
 	SP_ERROR = 0xFFFF        /* daemon -> client: unattributable error */
@@ -138,6 +140,30 @@ static inline void sp_st32(uint8_t *p, uint32_t v)
 
 /* Result body of a PACK reply (after the status). */
 void sp_put_result(struct sp_buf *b, const seqpack_result *r) SP_HIDDEN;
+/* The same without the three arrays: the body of a PACK_SHM reply. */
+void sp_put_result_head(struct sp_buf *b, const seqpack_result *r)
+	SP_HIDDEN;
+/* Encoded size of the PACK reply body (after the status) for r. */
+size_t sp_result_size(const seqpack_result *r) SP_HIDDEN;
+
+/* Shared memory (SHM_ATTACH, PACK_SHM).  The result area of a PACK_SHM
+ * for n lengths: items[n], then offsets[nbins+1] and used[nbins] with
+ * nbins <= n, so room for 3n + 1 u32 is always enough. */
+static inline size_t sp_shm_result_bytes(size_t n)
+{
+	return (3 * n + 1) * 4;
+}
+/* Payload of a PACK_SHM without its algorithm name's bytes. */
+#define SP_PACK_SHM_FIXED (2u + SP_PARAMS_SIZE + 4u + 8u + 8u)
+/* Encoded PACK payload size for a name of len bytes and n lengths: the
+ * limit a PACK_SHM is held to as well. */
+static inline uint64_t sp_pack_payload_size(size_t len, uint64_t n)
+{
+	return 2u + len + SP_PARAMS_SIZE + 4u + 4u * n;
+}
+/* The largest region a daemon maps, in multiples of max-request-size:
+ * enough for the largest PACK it would accept (16 bytes per length). */
+#define SP_SHM_MAX_FACTOR 4u
 
 /* Name of a message type for logs and statistics ("pack", ...). */
 const char *sp_type_name(uint16_t type) SP_HIDDEN;

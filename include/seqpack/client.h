@@ -19,6 +19,16 @@
  * After an I/O or protocol error the connection is unusable: every later
  * call fails with SEQPACK_ERR_STATE; close it and connect again.
  *
+ * Large PACKs (16384 lengths and more) travel in shared memory when the
+ * daemon and the kernel allow it: the client keeps one sealed memfd per
+ * connection, passes it to the daemon once (SHM_ATTACH), and from then on
+ * sends only the request's parameters over the socket while the lengths
+ * and the result sit in that memory.  Results are identical either way;
+ * an older daemon, or a kernel without memfd_create(), silently gets the
+ * socket.  $SEQPACK_CLIENT_SHM, read at connect (ignored in setuid
+ * programs), overrides the choice: "never" (or "0") always uses the
+ * socket, "always" (or "1") uses shared memory for every PACK.
+ *
  * Threads: a seqpack_client (and its streams) belongs to one thread at a
  * time; calls block until the daemon answers.  Use one client per thread
  * (connections are cheap: the daemon serves them concurrently).
@@ -95,6 +105,19 @@ int seqpack_client_pack(seqpack_client *c, const char *algorithm,
 			const uint32_t *lengths, size_t n,
 			const seqpack_params *params, seqpack_result **ret,
 			seqpack_error *err);
+
+/** Like seqpack_client_pack(), but *ret points into the client, as
+ *  seqpack_workspace_pack()'s result points into its workspace: it stays
+ *  valid until the next seqpack_client_pack_reuse() or
+ *  seqpack_client_pack() on c, or its close, and must not be freed.
+ *  Repeated calls reuse the same memory, so after the first they pay no
+ *  allocation and no page faults: the call for a loop.  On the shared
+ *  memory path the result's arrays are the client's view of that memory,
+ *  read (and verified) in place. */
+int seqpack_client_pack_reuse(seqpack_client *c, const char *algorithm,
+			      const uint32_t *lengths, size_t n,
+			      const seqpack_params *params,
+			      const seqpack_result **ret, seqpack_error *err);
 
 /** One daemon counter ("uptime_ns", "requests.pack", ...; the names are
  *  listed in docs/protocol.md). */
