@@ -1,65 +1,99 @@
-/* Parallel OBFD.  The input is cut into one contiguous part per thread
- * and each part is packed by the OBFD engine on its own thread.  Then the
- * parts are stitched: the last bins each part opened (its tail, made of
- * its smallest sequences) are dissolved, and those sequences are placed
- * by Best Fit Decreasing into the under-filled bins of every part (the
- * gaps another part could not fill) or into new bins.  Everything but
- * that final placement runs in parallel, and the final placement costs
- * O(tail + under-filled bins), not O(n).  Deterministic for a given
- * thread count.  Threads come from a pool in the plugin state (created on
- * first use, joined by state_free), so a workspace pays no thread
- * creation per call.  Bins: within 0.1% + threads of obfd's
- * (docs/algorithms.md). */
+/* Parallel OBFD.  The input is dealt out to one part per thread in blocks
+ * of OBFDP_BLOCK sequences, round robin, and each part is packed by the
+ * OBFD engine on its own thread.  Then the parts are stitched: the last
+ * bins each part opened (its tail, made of its smallest sequences) are
+ * dissolved, and those sequences are placed by Best Fit Decreasing into
+ * the under-filled bins of every part (the gaps another part could not
+ * fill) or into new bins.
+ *
+ * Three steps, each a pool run or a short serial stretch:
+ *   1. (parallel) gather the part's lengths, place them, find its tail
+ *      and its under-filled bins ("targets");
+ *   2. (parallel) write the part's other bins ("kept") straight into their
+ *      final place, and the sequences of its targets and tail into a side
+ *      buffer, in one pass over the placement steps;
+ *   3. (serial) the stitch and the layout of targets and new bins, in
+ *      O(tail + targets): about 0.1% of n on shuffled data.
+ * So beyond the engine's own passes over each part, obfdp adds one
+ * gathering copy of the lengths and O(bins) bookkeeping.
+ *
+ * Round-robin blocks rather than halves: every part then sees the same
+ * mix of lengths even when the input is sorted or drifts, and the parts'
+ * gaps match.  With contiguous halves, lengths sorted ascending put the
+ * long sequences in one part and the short ones, which should fill their
+ * gaps, in the other, and cost up to a quarter more bins.
+ *
+ * Deterministic for a given thread count.  Threads come from a pool in
+ * the plugin state (created on first use, joined by state_free), so a
+ * workspace pays no thread creation per call.  Bins: within 0.1% +
+ * threads of obfd's (docs/algorithms.md). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <seqpack/plugin.h>
 
-#include "common/bfbucket.h"
 #include "common/bfcap.h"
+#include "common/bfbucket.h"
 #include "common/obfdcore.h"
-#include "common/order.h"
 #include "common/pool.h"
 
 /* Inputs smaller than this stay on one thread: the split costs more than
  * it saves. */
 #define OBFDP_MIN_PARALLEL 65536u
 #define OBFDP_MAX_THREADS 64u
-/* A part's last bins holding n / OBFDP_TAIL_FRAC of its sequences are
- * dissolved (at least one bin)... */
+/* Blocks of 16 sequences (one cache line of lengths): each thread reads
+ * only its own lines, and the parts' lengths interleave so finely that
+ * even sorted input gives every part the same mix.  (With blocks of 4096
+ * and lengths sorted, part 1's long sequences had their complements in
+ * part 0: +2% bins at n = 200k, 4 threads.) */
+#define OBFDP_BLOCK_LOG 4u
+#define OBFDP_BLOCK ((size_t)1 << OBFDP_BLOCK_LOG)
+/* A part's last bins holding n / OBFDP_TAIL_FRAC of its sequences, at
+ * most about OBFDP_TAIL_MAX and at least one bin, are dissolved (the
+ * stitch is serial: at n = 10^6 it must stay a few thousand sequences;
+ * 200k sequences on 4 threads with C = 10^6 need the 1/64)... */
 #define OBFDP_TAIL_FRAC 64u
+#define OBFDP_TAIL_MAX 2048u
 /* ...and its bins filled below 15/16 can take their sequences. */
 #define OBFDP_FILL_NUM 15u
 #define OBFDP_FILL_DEN 16u
 
-enum { KEEP = 0, TARGET = 1, LOOSE = 2 };
+/* A step's cursor (see emit_part) with this bit points into the side
+ * buffer.  Every cursor is below the part's size, which is at most half of
+ * n < 2^32. */
+#define SIDE 0x80000000u
 
 struct part {
 	struct obfd_ws ws;
-	struct bfbuf used, count, cls, loose, tused, tcount;
-	size_t lo, n;          /* the part's slice of the input */
-	size_t nbins;
-	size_t keep_bins, keep_items, targets, target_items, nloose;
-	size_t keep_base, keep_item_base, target_base;
+	/* The part's lengths; its bins' fill and item count (the count
+	 * becomes each bin's cursor in step 2); the targets' and tail's
+	 * sequences; the targets' bin numbers and counts. */
+	struct bfbuf plen, used, count, side, slen, tbin, tcnt;
+	size_t n;
+	size_t nbins, tail;    /* tail: the first dissolved bin */
+	size_t tb, ti, nl;     /* targets, their sequences, tail sequences */
+	size_t kbase, kibase;  /* first output bin and item of kept bins */
 	seqpack_error err;
 	int rc;
 };
 
 struct obfdp_state {
 	struct pool *pool;
+	unsigned ncpu; /* online CPUs, looked up once */
 	struct part part[OBFDP_MAX_THREADS];
 	struct bfcap_mem cap;
 	struct bfbucket_mem bucket;
-	struct bfbuf lidx, llen, lord, dest, bused, bcount;
+	struct bfbuf lidx, llen, tidx, tlen, dest, bused, bcount;
 };
 
 struct job {
 	struct obfdp_state *st;
 	const uint32_t *len;
-	uint32_t cap, maxi;
+	size_t n;
+	unsigned nparts;
+	uint32_t cap, maxi; /* maxi: UINT32_MAX when unlimited */
 	uint32_t min_used;
-	size_t keep_total, keep_items_total; /* first region of the output */
 	seqpack_plugin_output *out;
 };
 
@@ -71,12 +105,13 @@ static void *obfdp_state_new(void)
 static void part_free(struct part *pt)
 {
 	obfd_ws_free(&pt->ws);
+	bfbuf_free(&pt->plen);
 	bfbuf_free(&pt->used);
 	bfbuf_free(&pt->count);
-	bfbuf_free(&pt->cls);
-	bfbuf_free(&pt->loose);
-	bfbuf_free(&pt->tused);
-	bfbuf_free(&pt->tcount);
+	bfbuf_free(&pt->side);
+	bfbuf_free(&pt->slen);
+	bfbuf_free(&pt->tbin);
+	bfbuf_free(&pt->tcnt);
 }
 
 static void obfdp_state_free(void *arg)
@@ -91,136 +126,230 @@ static void obfdp_state_free(void *arg)
 	bfbucket_mem_free(&st->bucket);
 	bfbuf_free(&st->lidx);
 	bfbuf_free(&st->llen);
-	bfbuf_free(&st->lord);
+	bfbuf_free(&st->tidx);
+	bfbuf_free(&st->tlen);
 	bfbuf_free(&st->dest);
 	bfbuf_free(&st->bused);
 	bfbuf_free(&st->bcount);
 	free(st);
 }
 
-/* Phase 1 (parallel): pack a part, sort its bins into kept, targets and
- * loose (tail) ones, list the targets' fill and the loose sequences. */
+/* Sequences in part t of T: blocks t, t + T, t + 2T, ... of n. */
+static size_t part_size(size_t n, unsigned T, unsigned t)
+{
+	size_t nblk = (n + OBFDP_BLOCK - 1) >> OBFDP_BLOCK_LOG;
+	if (t >= nblk)
+		return 0;
+	size_t mine = (nblk - t + T - 1) / T;
+	size_t sz = mine << OBFDP_BLOCK_LOG;
+	/* The last block, if short, is the part's last. */
+	if ((nblk - 1) % T == t && (n & (OBFDP_BLOCK - 1)))
+		sz -= OBFDP_BLOCK - (n & (OBFDP_BLOCK - 1));
+	return sz;
+}
+
+/* The input index of part t's l-th sequence. */
+static inline uint32_t global_index(uint32_t l, uint32_t T, uint32_t t)
+{
+	return (((l >> OBFDP_BLOCK_LOG) * T + t) << OBFDP_BLOCK_LOG) |
+	       (l & (uint32_t)(OBFDP_BLOCK - 1));
+}
+
+/* Step 1 (parallel): gather and pack a part, find its tail and its
+ * targets. */
 static void place_part(void *arg, unsigned t)
 {
 	struct job *j = arg;
 	struct part *pt = &j->st->part[t];
-	uint32_t *used = bfbuf_reserve(&pt->used, pt->n, sizeof(uint32_t));
-	uint32_t *count = bfbuf_reserve(&pt->count, pt->n, sizeof(uint32_t));
-	uint8_t *cls = bfbuf_reserve(&pt->cls, pt->n, 1);
-	uint32_t *loose = bfbuf_reserve(&pt->loose, pt->n, sizeof(uint32_t));
-	uint32_t *tused = bfbuf_reserve(&pt->tused, pt->n, sizeof(uint32_t));
-	uint32_t *tcount = bfbuf_reserve(&pt->tcount, pt->n, sizeof(uint32_t));
-	if (!used || !count || !cls || !loose || !tused || !tcount) {
+	const size_t n = pt->n;
+	uint32_t *plen = bfbuf_reserve(&pt->plen, n, sizeof(uint32_t));
+	/* Per-bin and side arrays are touched only up to the number of
+	 * bins (or of targets and tail sequences). */
+	uint32_t *used = bfbuf_reserve_sparse(&pt->used, n, sizeof(uint32_t));
+	uint32_t *count = bfbuf_reserve_sparse(&pt->count, n,
+					       sizeof(uint32_t));
+	uint32_t *side = bfbuf_reserve_sparse(&pt->side, n, sizeof(uint32_t));
+	uint32_t *tbin = bfbuf_reserve_sparse(&pt->tbin, n, sizeof(uint32_t));
+	uint32_t *tcnt = bfbuf_reserve_sparse(&pt->tcnt, n, sizeof(uint32_t));
+	if (!plen || !used || !count || !side || !tbin || !tcnt) {
 		pt->rc = bf_nomem(&pt->err, "obfdp part");
 		return;
 	}
-	pt->rc = obfd_place(&pt->ws, j->len + pt->lo, pt->n, j->cap, j->maxi,
-			    used, count, &pt->nbins, &pt->err);
+	const size_t step = (size_t)j->nparts << OBFDP_BLOCK_LOG;
+	size_t l = 0, g = (size_t)t << OBFDP_BLOCK_LOG;
+	for (; l + OBFDP_BLOCK <= n; l += OBFDP_BLOCK, g += step)
+		memcpy(plen + l, j->len + g, OBFDP_BLOCK * sizeof(uint32_t));
+	if (l < n) /* the input's last block, short */
+		memcpy(plen + l, j->len + g, (n - l) * sizeof(uint32_t));
+	pt->rc = obfd_place(&pt->ws, plen, n, j->cap, j->maxi, used, count,
+			    &pt->nbins, &pt->err);
 	if (pt->rc)
 		return;
 	/* Counting sequences, not bins, bounds the serial stitch whatever
 	 * the number of sequences per bin. */
-	size_t tail = pt->nbins, want = pt->n / OBFDP_TAIL_FRAC, got = 0;
+	size_t tail = pt->nbins, want = n / OBFDP_TAIL_FRAC, got = 0;
+	if (want > OBFDP_TAIL_MAX)
+		want = OBFDP_TAIL_MAX;
 	do
 		got += count[--tail];
 	while (tail > 0 && got < want);
-	const uint32_t maxi = j->maxi ? j->maxi : UINT32_MAX;
-	size_t kb = 0, ki = 0, tb = 0, ti = 0;
-	for (size_t b = 0; b < pt->nbins; b++) {
-		if (b >= tail) {
-			cls[b] = LOOSE;
-		} else if (used[b] < j->min_used && count[b] < maxi) {
-			cls[b] = TARGET;
-			tused[tb] = used[b];
-			tcount[tb++] = count[b];
+	size_t tb = 0, ti = 0;
+	for (size_t b = 0; b < tail; b++) {
+		if (used[b] < j->min_used && count[b] < j->maxi) {
+			tbin[tb] = (uint32_t)b;
+			tcnt[tb++] = count[b];
 			ti += count[b];
-		} else {
-			cls[b] = KEEP;
-			kb++;
-			ki += count[b];
 		}
 	}
-	size_t nl = 0;
-	const uint32_t *ord = pt->ws.ord.p, *bs = pt->ws.binof.p;
-	for (size_t q = 0; q < pt->n; q++)
-		if (bs[q] >= tail)
-			loose[nl++] = ord[q] + (uint32_t)pt->lo;
-	pt->keep_bins = kb;
-	pt->keep_items = ki;
-	pt->targets = tb;
-	pt->target_items = ti;
-	pt->nloose = nl;
+	if (!bfbuf_reserve_sparse(&pt->slen, got, sizeof(uint32_t))) {
+		pt->rc = bf_nomem(&pt->err, "obfdp part");
+		return;
+	}
+	pt->tail = tail;
+	pt->tb = tb;
+	pt->ti = ti;
+	pt->nl = got;
 }
 
-/* Phase 3 (parallel): write a part's kept bins, and the original
- * sequences of its targets, straight into their final place.  Target
- * offsets were set by the serial phase; kept ones are laid out here. */
+/* Step 2 (parallel): give every bin of the part a cursor (a kept bin's
+ * next slot in the output, or a target's or tail bin's next slot in the
+ * side buffer, where targets come first), write the kept bins' fill and
+ * offsets, then walk the placement steps once and put each sequence at its
+ * bin's cursor. */
 static void emit_part(void *arg, unsigned t)
 {
 	struct job *j = arg;
 	struct part *pt = &j->st->part[t];
-	const uint32_t *used = pt->used.p, *ord = pt->ws.ord.p,
-		       *bs = pt->ws.binof.p;
-	const uint8_t *cls = pt->cls.p;
-	uint32_t *gid = pt->count.p; /* count[b] becomes b's output bin */
-	uint32_t *off = j->out->offsets;
-	uint32_t g = (uint32_t)pt->keep_base, pos = (uint32_t)pt->keep_item_base;
-	uint32_t tg = (uint32_t)(j->keep_total + pt->target_base);
-	for (size_t b = 0; b < pt->nbins; b++) {
-		if (cls[b] == KEEP) {
-			j->out->used[g] = used[b];
-			off[g + 1] = pos; /* advanced to the bin's end below */
-			pos += gid[b];
-			gid[b] = g++;
-		} else if (cls[b] == TARGET) {
-			gid[b] = tg++;
+	const uint32_t *used = pt->used.p, *tbin = pt->tbin.p;
+	uint32_t *cur = pt->count.p;
+	uint32_t *oused = j->out->used + pt->kbase;
+	uint32_t *oend = j->out->offsets + pt->kbase + 1;
+	const uint32_t kibase = (uint32_t)pt->kibase;
+	uint32_t pos = 0, spos = 0;
+	size_t k = 0, g = 0;
+	for (size_t b = 0; b < pt->tail; b++) {
+		uint32_t c = cur[b];
+		if (k < pt->tb && tbin[k] == b) {
+			cur[b] = SIDE | spos;
+			spos += c;
+			k++;
 		} else {
-			gid[b] = BF_NONE;
+			oused[g] = used[b];
+			oend[g++] = kibase + pos + c;
+			cur[b] = pos;
+			pos += c;
 		}
 	}
-	const uint32_t lo = (uint32_t)pt->lo;
-	uint32_t *items = j->out->items;
+	const uint32_t *ord = pt->ws.ord.p, *bs = pt->ws.binof.p,
+		       *plen = pt->plen.p;
+	uint32_t *items = j->out->items + pt->kibase, *side = pt->side.p;
+	/* Tail sequences are listed in step order, so longest first (ties
+	 * in input order), with their lengths: the stitch merges the parts'
+	 * lists instead of sorting them. */
+	uint32_t *loose = side + pt->ti, *slen = pt->slen.p, nl = 0;
+	const uint32_t T = j->nparts, tail = (uint32_t)pt->tail;
 	for (size_t q = 0; q < pt->n; q++) {
-		uint32_t b = gid[bs[q]];
-		if (b != BF_NONE)
-			items[off[b + 1]++] = ord[q] + lo;
+		uint32_t b = bs[q], l = ord[q];
+		uint32_t x = global_index(l, T, t);
+		if (b >= tail) {
+			loose[nl] = x;
+			slen[nl++] = plen[l];
+			continue;
+		}
+		uint32_t v = cur[b];
+		cur[b] = v + 1;
+		if (v & SIDE)
+			side[v & ~SIDE] = x;
+		else
+			items[v] = x;
 	}
 }
 
-/* Phase 2 (serial): Best Fit Decreasing of the loose sequences into the
- * targets (bins 0 .. ntarget-1, in part order) and new bins.  Fills
- * dest[k] for the k-th loose sequence in lord order, bused/bcount for
- * every bin; returns the number of new bins, or -1 when out of memory. */
-static long stitch(struct obfdp_state *st, const struct job *j,
-		   unsigned nparts, size_t ntarget, size_t m)
+/* Merge the sorted runs a[run[r] .. run[r + 1]) (r < nrun; lengths in
+ * al, longest first) into one, ties to the earlier run; b and bl are
+ * scratch of the same size.  Returns whichever of a and b holds the
+ * result (and sets *rl to its lengths). */
+static uint32_t *merge_runs(uint32_t *a, uint32_t *al, uint32_t *b,
+			    uint32_t *bl, size_t *run, unsigned nrun,
+			    uint32_t **rl)
 {
-	const uint32_t cap = j->cap, maxi = j->maxi ? j->maxi : UINT32_MAX;
+	while (nrun > 1) {
+		unsigned w = 0;
+		for (unsigned r = 0; r < nrun; r += 2) {
+			size_t i = run[r], lo = run[r];
+			size_t mid = run[r + 1];
+			size_t hi = r + 1 < nrun ? run[r + 2] : mid;
+			size_t x = lo, y = mid;
+			while (x < mid && y < hi) {
+				if (al[y] > al[x]) {
+					b[i] = a[y];
+					bl[i++] = al[y++];
+				} else {
+					b[i] = a[x];
+					bl[i++] = al[x++];
+				}
+			}
+			memcpy(b + i, a + x, (mid - x) * sizeof(uint32_t));
+			memcpy(bl + i, al + x, (mid - x) * sizeof(uint32_t));
+			i += mid - x;
+			memcpy(b + i, a + y, (hi - y) * sizeof(uint32_t));
+			memcpy(bl + i, al + y, (hi - y) * sizeof(uint32_t));
+			run[w++] = lo;
+		}
+		run[w] = run[nrun];
+		nrun = w;
+		uint32_t *t = a;
+		a = b;
+		b = t;
+		t = al;
+		al = bl;
+		bl = t;
+	}
+	*rl = al;
+	return a;
+}
+
+/* Step 3a (serial): Best Fit Decreasing of the tail sequences into the
+ * targets (bins 0 .. ntarget-1, in part order) and new bins.  Leaves the
+ * tail sequences, longest first, in st->lidx (or st->tidx: *order says
+ * which), dest[k] the bin of the k-th, bused/bcount for every bin; returns
+ * the number of new bins, or -1 when out of memory. */
+static long stitch(struct obfdp_state *st, const struct job *j,
+		   size_t ntarget, size_t m, const uint32_t **order)
+{
+	const uint32_t cap = j->cap, maxi = j->maxi;
 	size_t maxbins = ntarget + m;
-	uint32_t *lidx = bfbuf_reserve(&st->lidx, m, sizeof(uint32_t));
-	uint32_t *llen = bfbuf_reserve(&st->llen, m, sizeof(uint32_t));
-	uint32_t *lord = bfbuf_reserve(&st->lord, m, sizeof(uint32_t));
-	uint32_t *dest = bfbuf_reserve(&st->dest, m, sizeof(uint32_t));
-	uint32_t *bused = bfbuf_reserve(&st->bused, maxbins, sizeof(uint32_t));
-	uint32_t *bcount = bfbuf_reserve(&st->bcount, maxbins, sizeof(uint32_t));
-	if (!lidx || !llen || !lord || !dest || !bused || !bcount)
+	uint32_t *lidx = bfbuf_reserve_sparse(&st->lidx, m, sizeof(uint32_t));
+	uint32_t *llen = bfbuf_reserve_sparse(&st->llen, m, sizeof(uint32_t));
+	uint32_t *tidx = bfbuf_reserve_sparse(&st->tidx, m, sizeof(uint32_t));
+	uint32_t *tlen = bfbuf_reserve_sparse(&st->tlen, m, sizeof(uint32_t));
+	uint32_t *dest = bfbuf_reserve_sparse(&st->dest, m, sizeof(uint32_t));
+	uint32_t *bused = bfbuf_reserve_sparse(&st->bused, maxbins,
+					       sizeof(uint32_t));
+	uint32_t *bcount = bfbuf_reserve_sparse(&st->bcount, maxbins,
+						sizeof(uint32_t));
+	if (!lidx || !llen || !tidx || !tlen || !dest || !bused || !bcount)
 		return -1;
+	size_t run[OBFDP_MAX_THREADS + 1];
 	size_t k = 0, tb = 0;
-	uint32_t minlen = cap;
-	for (unsigned p = 0; p < nparts; p++) {
+	for (unsigned p = 0; p < j->nparts; p++) {
 		const struct part *pt = &st->part[p];
-		memcpy(lidx + k, pt->loose.p, pt->nloose * sizeof(uint32_t));
-		k += pt->nloose;
-		memcpy(bused + tb, pt->tused.p, pt->targets * sizeof(uint32_t));
-		memcpy(bcount + tb, pt->tcount.p, pt->targets * sizeof(uint32_t));
-		tb += pt->targets;
+		const uint32_t *side = pt->side.p, *tbin = pt->tbin.p,
+			       *tcnt = pt->tcnt.p, *used = pt->used.p;
+		run[p] = k;
+		memcpy(lidx + k, side + pt->ti, pt->nl * sizeof(uint32_t));
+		memcpy(llen + k, pt->slen.p, pt->nl * sizeof(uint32_t));
+		k += pt->nl;
+		for (size_t i = 0; i < pt->tb; i++) {
+			bused[tb] = used[tbin[i]];
+			bcount[tb++] = tcnt[i];
+		}
 	}
-	for (size_t i = 0; i < m; i++) {
-		llen[i] = j->len[lidx[i]];
-		if (llen[i] < minlen)
-			minlen = llen[i];
-	}
-	if (order_desc(llen, m, cap, lord))
-		return -1;
+	run[j->nparts] = k;
+	uint32_t *len;
+	*order = merge_runs(lidx, llen, tidx, tlen, run, j->nparts, &len);
+	/* Every part has a tail, so m > 0. */
+	const uint32_t minlen = len[m - 1];
 	/* Same structures as bf: every capacity value indexed when small. */
 	int dense = cap < (1u << 16) || (size_t)cap <= maxbins / 2;
 	struct bfcap x;
@@ -228,7 +357,7 @@ static long stitch(struct obfdp_state *st, const struct job *j,
 	if (dense ? bfcap_init(&x, &st->cap, cap, maxbins)
 		  : bfbucket_init(&q, &st->bucket, cap, maxbins))
 		return -1;
-	/* Bins that cannot take even the shortest loose sequence stay out. */
+	/* Bins that cannot take even the shortest tail sequence stay out. */
 	for (uint32_t b = 0; b < ntarget; b++) {
 		uint32_t rem = cap - bused[b];
 		if (rem < minlen)
@@ -240,7 +369,7 @@ static long stitch(struct obfdp_state *st, const struct job *j,
 	}
 	uint32_t nb = (uint32_t)ntarget;
 	for (size_t i = 0; i < m; i++) {
-		uint32_t s = llen[lord[i]], b;
+		uint32_t s = len[i], b;
 		if (dense) {
 			uint32_t r = bfcap_find(&x, s);
 			b = r == BF_NONE ? BF_NONE : bfcap_pop(&x, r);
@@ -268,14 +397,50 @@ static long stitch(struct obfdp_state *st, const struct job *j,
 	return (long)(nb - ntarget);
 }
 
-static unsigned want_threads(const seqpack_params *params, size_t n)
+/* Step 3b (serial): targets and new bins go after the kept ones; each
+ * target holds its own sequences (from its part's side buffer), then the
+ * ones the stitch gave it. */
+static void lay_out_rest(struct obfdp_state *st, const struct job *j,
+			 size_t kb, size_t ki, size_t nrest, size_t m,
+			 const uint32_t *order)
+{
+	seqpack_plugin_output *out = j->out;
+	const uint32_t *bused = st->bused.p, *bcount = st->bcount.p;
+	uint32_t *cur = out->offsets + kb + 1; /* start, advanced to end */
+	uint32_t pos = (uint32_t)ki;
+	for (size_t b = 0; b < nrest; b++) {
+		cur[b] = pos;
+		out->used[kb + b] = bused[b];
+		pos += bcount[b];
+	}
+	size_t b = 0;
+	for (unsigned p = 0; p < j->nparts; p++) {
+		const struct part *pt = &st->part[p];
+		const uint32_t *side = pt->side.p, *tcnt = pt->tcnt.p;
+		for (size_t i = 0; i < pt->tb; i++, b++) {
+			memcpy(out->items + cur[b], side,
+			       tcnt[i] * sizeof(uint32_t));
+			cur[b] += tcnt[i];
+			side += tcnt[i];
+		}
+	}
+	const uint32_t *dest = st->dest.p;
+	for (size_t i = 0; i < m; i++)
+		out->items[cur[dest[i]]++] = order[i];
+}
+
+static unsigned want_threads(struct obfdp_state *st,
+			     const seqpack_params *params, size_t n)
 {
 	if (n < OBFDP_MIN_PARALLEL)
 		return 1;
 	unsigned t = params->threads;
 	if (t == 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		t = c > 0 ? (unsigned)c : 1;
+		if (!st->ncpu) {
+			long c = sysconf(_SC_NPROCESSORS_ONLN);
+			st->ncpu = c > 0 ? (unsigned)c : 1;
+		}
+		t = st->ncpu;
 	}
 	if (t > OBFDP_MAX_THREADS)
 		t = OBFDP_MAX_THREADS;
@@ -289,7 +454,7 @@ static int obfdp_run(struct obfdp_state *st, const uint32_t *len, size_t n,
 		     const seqpack_params *params, seqpack_plugin_output *out,
 		     seqpack_error *err)
 {
-	unsigned t = want_threads(params, n);
+	unsigned t = want_threads(st, params, n);
 	if (t == 1)
 		return obfd_pack(&st->part[0].ws, len, n, params->capacity,
 				 params->max_items, out, err);
@@ -299,14 +464,16 @@ static int obfdp_run(struct obfdp_state *st, const uint32_t *len, size_t n,
 	 * caller: the parts (and so the packing) stay the same. */
 	pool_reserve(st->pool, t - 1);
 
-	struct job j = {.st = st, .len = len, .cap = params->capacity,
-			.maxi = params->max_items, .out = out};
+	struct job j = {.st = st, .len = len, .n = n, .nparts = t,
+			.cap = params->capacity,
+			.maxi = params->max_items ? params->max_items
+						  : UINT32_MAX,
+			.out = out};
 	j.min_used = (uint32_t)((uint64_t)params->capacity * OBFDP_FILL_NUM /
 				OBFDP_FILL_DEN);
 	for (unsigned i = 0; i < t; i++) {
 		struct part *pt = &st->part[i];
-		pt->lo = n * i / t;
-		pt->n = n * (i + 1) / t - pt->lo;
+		pt->n = part_size(n, t, i);
 		pt->rc = SEQPACK_OK;
 		pt->err.message[0] = 0;
 	}
@@ -319,38 +486,21 @@ static int obfdp_run(struct obfdp_state *st, const uint32_t *len, size_t n,
 			*err = pt->err;
 			return pt->rc;
 		}
-		pt->keep_base = kb;
-		pt->keep_item_base = ki;
-		pt->target_base = tb;
-		kb += pt->keep_bins;
-		ki += pt->keep_items;
-		tb += pt->targets;
-		m += pt->nloose;
-	}
-	j.keep_total = kb;
-	j.keep_items_total = ki;
-	long added = stitch(st, &j, t, tb, m);
-	if (added < 0)
-		return bf_nomem(err, "obfdp stitch");
-
-	/* Lay out targets and new bins after the kept ones: their size is
-	 * now known (original sequences + those the stitch added). */
-	const uint32_t *bused = st->bused.p, *bcount = st->bcount.p;
-	uint32_t *off = out->offsets;
-	off[0] = 0;
-	uint32_t pos = (uint32_t)ki;
-	for (size_t b = 0; b < tb + (size_t)added; b++) {
-		off[kb + b + 1] = pos;
-		out->used[kb + b] = bused[b];
-		pos += bcount[b];
+		pt->kbase = kb;
+		pt->kibase = ki;
+		kb += pt->tail - pt->tb;
+		ki += pt->n - pt->ti - pt->nl;
+		tb += pt->tb;
+		m += pt->nl;
 	}
 	pool_run(st->pool, emit_part, &j, t);
 
-	/* The stitched sequences go after their bin's original ones. */
-	const uint32_t *lidx = st->lidx.p, *lord = st->lord.p,
-		       *dest = st->dest.p;
-	for (size_t i = 0; i < m; i++)
-		out->items[off[kb + dest[i] + 1]++] = lidx[lord[i]];
+	const uint32_t *order;
+	long added = stitch(st, &j, tb, m, &order);
+	if (added < 0)
+		return bf_nomem(err, "obfdp stitch");
+	out->offsets[0] = 0;
+	lay_out_rest(st, &j, kb, ki, tb + (size_t)added, m, order);
 	out->nbins = kb + tb + (size_t)added;
 	return SEQPACK_OK;
 }
@@ -372,7 +522,7 @@ static int obfdp_pack(void *state, const uint32_t *lengths, size_t n,
 SEQPACK_PLUGIN_DEFINE(obfdp,
 	.name = "obfdp",
 	.title = "Parallel Optimized Best Fit Decreasing",
-	.description = "obfd on one part per thread, then each part's tail refilled into all parts' gaps; bins within 0.1% + threads of obfd",
+	.description = "obfd on one part per thread (round-robin blocks), then each part's tail refilled into all parts' gaps; bins within 0.1% + threads of obfd",
 	.flags = SEQPACK_FLAG_OFFLINE | SEQPACK_FLAG_PARALLEL,
 	.state_new = obfdp_state_new,
 	.state_free = obfdp_state_free,
