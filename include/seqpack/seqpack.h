@@ -145,7 +145,9 @@ typedef struct seqpack_result {
  *  (every packing fits).  Used by plugins' callers and the client. */
 int seqpack_result_new(size_t n, seqpack_result **ret, seqpack_error *err);
 
-/** Free a result.  Accepts NULL; returns NULL. */
+/** Free a result and its arrays.  Accepts NULL; returns NULL.  The
+ *  arrays of a result made by the library belong to it: do not free or
+ *  realloc them on their own (large ones are not from malloc). */
 seqpack_result *seqpack_result_free(seqpack_result *r);
 
 /** Recompute r->metrics (all but elapsed_ns) from r and the lengths. */
