@@ -114,6 +114,14 @@ tests_test_daemon_proto_SOURCES = tests/test-daemon-proto.c lib/proto.c lib/prot
 tests_test_daemon_proto_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_proto_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_proto_LDADD = $(TESTLIB_LDADD)
+# daemon: PACK through shared memory (SHM_ATTACH, PACK_SHM), its refusals
+# and the client's fallback
+check_PROGRAMS += tests/test-daemon-shm
+TESTS += tests/test-daemon-shm
+tests_test_daemon_shm_SOURCES = tests/test-daemon-shm.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_shm_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_shm_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_shm_LDADD = $(TESTLIB_LDADD)
 # daemon: seqpack pack|stream|algorithms --socket print what in-process does
 check_PROGRAMS += tests/test-daemon-cli
 TESTS += tests/test-daemon-cli
