@@ -473,6 +473,28 @@ START_TEST(test_metrics_large_capacity)
 }
 END_TEST
 
+START_TEST(test_metrics_sum_every_lane)
+{
+	/* The length scan sums in vector lanes of eight: every lane and the
+	 * scalar tail must carry sums beyond 2^32, whatever n mod 8. */
+	const uint32_t c = SEQPACK_MAX_CAPACITY;
+	uint32_t len[45];
+	for (size_t n = 1; n <= 45; n++) {
+		uint64_t want = 0;
+		for (size_t i = 0; i < n; i++) {
+			len[i] = c - (uint32_t)i;
+			want += len[i];
+		}
+		seqpack_result *r = NULL;
+		ck_assert_int_eq(seqpack_result_new(n, &r, NULL), SEQPACK_OK);
+		r->n = n;
+		seqpack_metrics_compute(r, len, c);
+		ck_assert_uint_eq(r->metrics.total_tokens, want);
+		seqpack_result_free(r);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Status strings, version, results */
 
@@ -539,6 +561,46 @@ START_TEST(test_result_new_free)
 }
 END_TEST
 
+/* Arrays of 1 MiB and more take the mapped (huge-page) path: every entry
+ * of every array must be usable, and freeing must release the right
+ * thing (ASan and valgrind check the malloc'd ones; a wrong unmap of the
+ * mapped ones would fault on the next use of that memory). */
+START_TEST(test_result_large_arrays)
+{
+	static const size_t sizes[] = {1000, (1u << 18) - 2, (1u << 18) + 5,
+				       3u << 20, 17};
+	seqpack_result *keep = NULL;
+	ck_assert_int_eq(seqpack_result_new(5000, &keep, NULL), SEQPACK_OK);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+		seqpack_result *r = NULL;
+		ck_assert_int_eq(seqpack_result_new(n, &r, NULL), SEQPACK_OK);
+		ck_assert_uint_eq((uintptr_t)r->items % 16, 0);
+		ck_assert_uint_eq((uintptr_t)r->offsets % 16, 0);
+		ck_assert_uint_eq((uintptr_t)r->used % 16, 0);
+		for (size_t i = 0; i < n; i++) {
+			r->items[i] = (uint32_t)i;
+			r->offsets[i + 1] = (uint32_t)i + 1;
+			r->used[i] = (uint32_t)(n - i);
+		}
+		uint64_t a = 0, b = 0, c = 0;
+		for (size_t i = 0; i < n; i++) {
+			a += r->items[i];
+			b += r->offsets[i + 1];
+			c += r->used[i];
+		}
+		ck_assert_uint_eq(a, (uint64_t)n * (n - 1) / 2);
+		ck_assert_uint_eq(b, (uint64_t)n * (n + 1) / 2);
+		ck_assert_uint_eq(c, (uint64_t)n * (n + 1) / 2);
+		keep->items[k] = (uint32_t)k;
+		seqpack_result_free(r);
+	}
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+		ck_assert_uint_eq(keep->items[k], k);
+	seqpack_result_free(keep);
+}
+END_TEST
+
 /* The checker the property tests rely on must itself catch faults. */
 START_TEST(test_checker_catches)
 {
@@ -583,6 +645,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_metrics_empty);
 	tcase_add_test(tc, test_metrics_random);
 	tcase_add_test(tc, test_metrics_large_capacity);
+	tcase_add_test(tc, test_metrics_sum_every_lane);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("misc");
@@ -590,6 +653,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_strerror);
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_result_new_free);
+	tcase_add_test(tc, test_result_large_arrays);
 	suite_add_tcase(s, tc);
 	return s;
 }
