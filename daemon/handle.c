@@ -251,7 +251,7 @@ static int do_pack_shm(struct worker *w, struct job *j, const char **algo)
 	uint64_t roff = sp_get_u64(&r);
 	if (r.bad || sp_rd_left(&r))
 		return malformed(j);
-	const struct shm_region *shm = j->shm;
+	struct shm_region *shm = j->shm;
 	if (!shm)
 		return reply_error(j, SEQPACK_ERR_STATE,
 				   "no shared memory on this connection (send shm_attach first)");
@@ -271,6 +271,12 @@ static int do_pack_shm(struct worker *w, struct job *j, const char **algo)
 				    (unsigned long long)roff, shm->size);
 	if ((rc = lengths_room(w, j, n)) != SEQPACK_OK)
 		return rc;
+	/* the client's layout puts lengths and result side by side */
+	uint64_t lo = loff < roff ? loff : roff;
+	uint64_t hi = roff + sp_shm_result_bytes(n);
+	if (loff + (uint64_t)n * 4 > hi)
+		hi = loff + (uint64_t)n * 4;
+	shm_populate(j->shm, (size_t)lo, (size_t)(hi - lo));
 	memcpy(w->lengths, shm->base + loff, (size_t)n * 4);
 	const seqpack_result *res;
 	if ((rc = run_pack(w, j, name, &p, n, &res, algo)) != SEQPACK_OK)

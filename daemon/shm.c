@@ -86,8 +86,25 @@ int shm_map(int fd, uint64_t size, uint64_t limit, struct shm_region **ret,
 	r->refs = 1;
 	r->base = p;
 	r->size = (size_t)size;
+	atomic_init(&r->populated, 0);
 	*ret = r;
 	return SEQPACK_OK;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL */
+#endif
+
+void shm_populate(struct shm_region *r, size_t off, size_t len)
+{
+	if (atomic_exchange(&r->populated, 1))
+		return;
+	size_t start = off & ~(size_t)4095;
+	size_t end = off + len;
+	end = end > r->size ? r->size : end;
+	/* A failure (old kernel, no memory) only leaves the pages to be
+	 * faulted in one by one. */
+	(void)madvise(r->base + start, end - start, MADV_POPULATE_WRITE);
 }
 
 struct shm_region *shm_ref(struct shm_region *r)

@@ -4,18 +4,24 @@
 #ifndef SEQPACKD_SHM_H
 #define SEQPACKD_SHM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Reference counted because a PACK_SHM in flight keeps using the region
  * its request saw even when the client attaches a new one meanwhile.
  * Only the event loop thread takes and drops references; workers read
- * base and size, which never change. */
+ * base and size, which never change, and set populated. */
 struct shm_region {
 	unsigned refs;
 	uint8_t *base;
 	size_t size;
+	atomic_int populated;       /* a worker mapped its pages in */
 };
+
+/* Map in the pages of [off, off + len) that a first request uses, in one
+ * system call instead of a fault per page; later requests find them. */
+void shm_populate(struct shm_region *r, size_t off, size_t len);
 
 /* Check that fd is a memfd that cannot shrink below size bytes, and map
  * it shared, read-write.  fd is closed in every case.  Returns
