@@ -27,6 +27,7 @@
  * the plugin state (created on first use, joined by state_free), so a
  * workspace pays no thread creation per call.  Bins: within 0.1% +
  * threads of obfd's (docs/algorithms.md). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,13 +65,61 @@
  * n < 2^32. */
 #define SIDE 0x80000000u
 
+/* A small growable list (kept from call to call). */
+struct vec {
+	uint32_t *p;
+	size_t n, cap;
+};
+
+static int vec_push(struct vec *v, uint32_t x)
+{
+	if (v->n == v->cap) {
+		size_t c = v->cap ? v->cap * 2 : 1024;
+		uint32_t *p = realloc(v->p, c * sizeof(uint32_t));
+		if (!p)
+			return -1;
+		v->p = p;
+		v->cap = c;
+	}
+	v->p[v->n++] = x;
+	return 0;
+}
+
+/* A grow-only buffer on ordinary 4 KiB pages, for per-bin arrays written
+ * only up to the number of bins: bfbuf's 2 MiB pages would make each of
+ * them cost 2 MiB of memory however few bins there are (at n = 10^6 and
+ * C = 4096 a part's bins fill 128 KiB of a 2 MiB array). */
+struct lbuf {
+	void *p;
+	size_t bytes;
+};
+
+static void *lbuf_reserve(struct lbuf *b, size_t count, size_t size)
+{
+	if (size && count > SIZE_MAX / size)
+		return NULL;
+	size_t need = count * size;
+	if (need == 0)
+		need = 1;
+	if (need <= b->bytes)
+		return b->p;
+	free(b->p);
+	b->bytes = 0;
+	b->p = malloc(need);
+	if (b->p)
+		b->bytes = need;
+	return b->p;
+}
+
 struct part {
 	struct obfd_ws ws;
-	/* The part's lengths; its bins' fill and item count (the count
-	 * becomes each bin's cursor in step 2); the targets' and tail's
-	 * sequences; the targets' bin numbers and counts. */
-	struct bfbuf plen, used, count, side, slen, tbin, tcnt;
-	size_t n;
+	/* Its bins' fill and item count (the count becomes each bin's
+	 * cursor in step 1); the side buffer: the tail's sequences, then the
+	 * targets'; the tail sequences' lengths. */
+	struct lbuf used, count;
+	struct bfbuf side, slen;
+	struct vec tbin; /* the targets' bin numbers, ascending */
+	size_t lo, n;          /* its lengths: out->items[lo .. lo + n) */
 	size_t nbins, tail;    /* tail: the first dissolved bin */
 	size_t tb, ti, nl;     /* targets, their sequences, tail sequences */
 	size_t kbase, kibase;  /* first output bin and item of kept bins */
@@ -105,13 +154,11 @@ static void *obfdp_state_new(void)
 static void part_free(struct part *pt)
 {
 	obfd_ws_free(&pt->ws);
-	bfbuf_free(&pt->plen);
-	bfbuf_free(&pt->used);
-	bfbuf_free(&pt->count);
 	bfbuf_free(&pt->side);
+	free(pt->used.p);
+	free(pt->count.p);
 	bfbuf_free(&pt->slen);
-	bfbuf_free(&pt->tbin);
-	bfbuf_free(&pt->tcnt);
+	free(pt->tbin.p);
 }
 
 static void obfdp_state_free(void *arg)
@@ -156,22 +203,20 @@ static inline uint32_t global_index(uint32_t l, uint32_t T, uint32_t t)
 }
 
 /* Step 1 (parallel): gather and pack a part, find its tail and its
- * targets. */
+ * targets, and turn each other bin's count into its cursor: a kept bin's
+ * first slot among the part's kept sequences, or a target's first slot in
+ * the side buffer (after the tail's sequences). */
 static void place_part(void *arg, unsigned t)
 {
 	struct job *j = arg;
 	struct part *pt = &j->st->part[t];
 	const size_t n = pt->n;
-	uint32_t *plen = bfbuf_reserve(&pt->plen, n, sizeof(uint32_t));
-	/* Per-bin and side arrays are touched only up to the number of
-	 * bins (or of targets and tail sequences). */
-	uint32_t *used = bfbuf_reserve_sparse(&pt->used, n, sizeof(uint32_t));
-	uint32_t *count = bfbuf_reserve_sparse(&pt->count, n,
-					       sizeof(uint32_t));
-	uint32_t *side = bfbuf_reserve_sparse(&pt->side, n, sizeof(uint32_t));
-	uint32_t *tbin = bfbuf_reserve_sparse(&pt->tbin, n, sizeof(uint32_t));
-	uint32_t *tcnt = bfbuf_reserve_sparse(&pt->tcnt, n, sizeof(uint32_t));
-	if (!plen || !used || !count || !side || !tbin || !tcnt) {
+	/* The output's items array is free until step 2, and big enough
+	 * for every part's lengths side by side. */
+	uint32_t *plen = j->out->items + pt->lo;
+	uint32_t *used = lbuf_reserve(&pt->used, n, sizeof(uint32_t));
+	uint32_t *count = lbuf_reserve(&pt->count, n, sizeof(uint32_t));
+	if (!used || !count) {
 		pt->rc = bf_nomem(&pt->err, "obfdp part");
 		return;
 	}
@@ -193,67 +238,57 @@ static void place_part(void *arg, unsigned t)
 	do
 		got += count[--tail];
 	while (tail > 0 && got < want);
-	size_t tb = 0, ti = 0;
+	uint32_t pos = 0, spos = (uint32_t)got;
+	pt->tbin.n = 0;
 	for (size_t b = 0; b < tail; b++) {
-		if (used[b] < j->min_used && count[b] < j->maxi) {
-			tbin[tb] = (uint32_t)b;
-			tcnt[tb++] = count[b];
-			ti += count[b];
+		uint32_t c = count[b];
+		if (used[b] < j->min_used && c < j->maxi) {
+			if (vec_push(&pt->tbin, (uint32_t)b)) {
+				pt->rc = bf_nomem(&pt->err, "obfdp part");
+				return;
+			}
+			count[b] = SIDE | spos;
+			spos += c;
+		} else {
+			count[b] = pos;
+			pos += c;
 		}
 	}
-	if (!bfbuf_reserve_sparse(&pt->slen, got, sizeof(uint32_t))) {
+	size_t ti = spos - got;
+	if (!bfbuf_reserve_sparse(&pt->side, ti + got, sizeof(uint32_t)) ||
+	    !bfbuf_reserve_sparse(&pt->slen, got, sizeof(uint32_t))) {
 		pt->rc = bf_nomem(&pt->err, "obfdp part");
 		return;
 	}
 	pt->tail = tail;
-	pt->tb = tb;
+	pt->tb = pt->tbin.n;
 	pt->ti = ti;
 	pt->nl = got;
 }
 
-/* Step 2 (parallel): give every bin of the part a cursor (a kept bin's
- * next slot in the output, or a target's or tail bin's next slot in the
- * side buffer, where targets come first), write the kept bins' fill and
- * offsets, then walk the placement steps once and put each sequence at its
- * bin's cursor. */
+/* Step 2 (parallel): walk the placement steps once and put each sequence
+ * at its bin's cursor (tail sequences go to the front of the side buffer,
+ * in step order), then write the kept bins' fill and offsets: a kept
+ * bin's cursor has come to its end. */
 static void emit_part(void *arg, unsigned t)
 {
 	struct job *j = arg;
 	struct part *pt = &j->st->part[t];
-	const uint32_t *used = pt->used.p, *tbin = pt->tbin.p;
+	const uint32_t *ord = pt->ws.ord.p, *bs = pt->ws.binof.p;
+	const uint32_t *len = j->len;
 	uint32_t *cur = pt->count.p;
-	uint32_t *oused = j->out->used + pt->kbase;
-	uint32_t *oend = j->out->offsets + pt->kbase + 1;
-	const uint32_t kibase = (uint32_t)pt->kibase;
-	uint32_t pos = 0, spos = 0;
-	size_t k = 0, g = 0;
-	for (size_t b = 0; b < pt->tail; b++) {
-		uint32_t c = cur[b];
-		if (k < pt->tb && tbin[k] == b) {
-			cur[b] = SIDE | spos;
-			spos += c;
-			k++;
-		} else {
-			oused[g] = used[b];
-			oend[g++] = kibase + pos + c;
-			cur[b] = pos;
-			pos += c;
-		}
-	}
-	const uint32_t *ord = pt->ws.ord.p, *bs = pt->ws.binof.p,
-		       *plen = pt->plen.p;
 	uint32_t *items = j->out->items + pt->kibase, *side = pt->side.p;
 	/* Tail sequences are listed in step order, so longest first (ties
 	 * in input order), with their lengths: the stitch merges the parts'
 	 * lists instead of sorting them. */
-	uint32_t *loose = side + pt->ti, *slen = pt->slen.p, nl = 0;
+	uint32_t *slen = pt->slen.p, nl = 0;
 	const uint32_t T = j->nparts, tail = (uint32_t)pt->tail;
 	for (size_t q = 0; q < pt->n; q++) {
 		uint32_t b = bs[q], l = ord[q];
 		uint32_t x = global_index(l, T, t);
 		if (b >= tail) {
-			loose[nl] = x;
-			slen[nl++] = plen[l];
+			side[nl] = x;
+			slen[nl++] = len[x];
 			continue;
 		}
 		uint32_t v = cur[b];
@@ -262,6 +297,18 @@ static void emit_part(void *arg, unsigned t)
 			side[v & ~SIDE] = x;
 		else
 			items[v] = x;
+	}
+	const uint32_t *used = pt->used.p;
+	uint32_t *oused = j->out->used + pt->kbase;
+	uint32_t *oend = j->out->offsets + pt->kbase + 1;
+	const uint32_t kibase = (uint32_t)pt->kibase;
+	size_t g = 0;
+	for (size_t b = 0; b < pt->tail; b++) {
+		uint32_t v = cur[b];
+		if (!(v & SIDE)) {
+			oused[g] = used[b];
+			oend[g++] = kibase + v;
+		}
 	}
 }
 
@@ -335,14 +382,18 @@ static long stitch(struct obfdp_state *st, const struct job *j,
 	for (unsigned p = 0; p < j->nparts; p++) {
 		const struct part *pt = &st->part[p];
 		const uint32_t *side = pt->side.p, *tbin = pt->tbin.p,
-			       *tcnt = pt->tcnt.p, *used = pt->used.p;
+			       *cur = pt->count.p, *used = pt->used.p;
 		run[p] = k;
-		memcpy(lidx + k, side + pt->ti, pt->nl * sizeof(uint32_t));
+		memcpy(lidx + k, side, pt->nl * sizeof(uint32_t));
 		memcpy(llen + k, pt->slen.p, pt->nl * sizeof(uint32_t));
 		k += pt->nl;
+		/* A target's cursor ends where the next one starts. */
+		uint32_t start = (uint32_t)pt->nl;
 		for (size_t i = 0; i < pt->tb; i++) {
+			uint32_t end = cur[tbin[i]] & ~SIDE;
 			bused[tb] = used[tbin[i]];
-			bcount[tb++] = tcnt[i];
+			bcount[tb++] = end - start;
+			start = end;
 		}
 	}
 	run[j->nparts] = k;
@@ -416,12 +467,15 @@ static void lay_out_rest(struct obfdp_state *st, const struct job *j,
 	size_t b = 0;
 	for (unsigned p = 0; p < j->nparts; p++) {
 		const struct part *pt = &st->part[p];
-		const uint32_t *side = pt->side.p, *tcnt = pt->tcnt.p;
+		const uint32_t *side = pt->side.p, *tbin = pt->tbin.p,
+			       *pcur = pt->count.p;
+		uint32_t start = (uint32_t)pt->nl;
 		for (size_t i = 0; i < pt->tb; i++, b++) {
-			memcpy(out->items + cur[b], side,
-			       tcnt[i] * sizeof(uint32_t));
-			cur[b] += tcnt[i];
-			side += tcnt[i];
+			uint32_t end = pcur[tbin[i]] & ~SIDE;
+			memcpy(out->items + cur[b], side + start,
+			       (end - start) * sizeof(uint32_t));
+			cur[b] += end - start;
+			start = end;
 		}
 	}
 	const uint32_t *dest = st->dest.p;
@@ -471,9 +525,12 @@ static int obfdp_run(struct obfdp_state *st, const uint32_t *len, size_t n,
 			.out = out};
 	j.min_used = (uint32_t)((uint64_t)params->capacity * OBFDP_FILL_NUM /
 				OBFDP_FILL_DEN);
+	size_t lo = 0;
 	for (unsigned i = 0; i < t; i++) {
 		struct part *pt = &st->part[i];
+		pt->lo = lo;
 		pt->n = part_size(n, t, i);
+		lo += pt->n;
 		pt->rc = SEQPACK_OK;
 		pt->err.message[0] = 0;
 	}
