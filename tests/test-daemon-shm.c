@@ -528,6 +528,7 @@ struct old_daemon {
 	pthread_t thread;
 	seqpack_registry *reg;
 	unsigned attaches, packs, pack_shms;
+	int corrupt;  /* 1: an index out of range; 2: one placed twice */
 };
 
 static void old_reply(int fd, struct old_daemon *o, const struct sp_header *h,
@@ -564,6 +565,12 @@ static void old_reply(int fd, struct old_daemon *o, const struct sp_header *h,
 		seqpack_error err = {0};
 		if (!r.bad && seqpack_pack(o->reg, name, l, n, &p, &res, &err) ==
 				      SEQPACK_OK) {
+			/* a broken daemon: the bins' sums stay right */
+			if (o->corrupt == 1)
+				res->items[0] = n;
+			if (o->corrupt == 2 && n > 1 &&
+			    l[res->items[0]] == l[res->items[1]])
+				res->items[1] = res->items[0];
 			size_t off = sp_begin(&b, SP_PACK | SP_REPLY, h->id);
 			sp_put_u32(&b, SEQPACK_OK);
 			sp_put_result(&b, res);
@@ -586,6 +593,29 @@ static void old_reply(int fd, struct old_daemon *o, const struct sp_header *h,
 	sp_buf_free(&b);
 }
 
+static void old_daemon_start(struct old_daemon *o)
+{
+	o->reg = tl_registry();
+	strcpy(o->dir, "/tmp/seqpack-shm-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(o->dir));
+	snprintf(o->path, sizeof(o->path), "%s/sock", o->dir);
+	o->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(o->lfd, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	strcpy(sa.sun_path, o->path);
+	ck_assert_int_eq(bind(o->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(o->lfd, 1), 0);
+}
+
+static void old_daemon_stop(struct old_daemon *o)
+{
+	pthread_join(o->thread, NULL);
+	close(o->lfd);
+	unlink(o->path);
+	rmdir(o->dir);
+	seqpack_registry_unref(o->reg);
+}
+
 static void *old_daemon_main(void *arg)
 {
 	struct old_daemon *o = arg;
@@ -606,16 +636,8 @@ static void *old_daemon_main(void *arg)
 START_TEST(fallback_to_socket)
 {
 	struct old_daemon o = {0};
-	o.reg = tl_registry();
+	old_daemon_start(&o);
 	tl_require(o.reg, "bfd");
-	strcpy(o.dir, "/tmp/seqpack-shm-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(o.dir));
-	snprintf(o.path, sizeof(o.path), "%s/sock", o.dir);
-	o.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	strcpy(sa.sun_path, o.path);
-	ck_assert_int_eq(bind(o.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(o.lfd, 1), 0);
 	ck_assert_int_eq(pthread_create(&o.thread, NULL, old_daemon_main, &o),
 			 0);
 	ck_assert_int_eq(setenv("SEQPACK_CLIENT_SHM", "always", 1), 0);
@@ -627,6 +649,7 @@ START_TEST(fallback_to_socket)
 	seqpack_params_init(&p);
 	p.capacity = 2048;
 	uint32_t *l = malloc(20000 * sizeof(uint32_t));
+	ck_assert(l != NULL);
 	tl_rng rng;
 	tl_rng_seed(&rng, 77);
 	for (int i = 0; i < 3; i++) {
@@ -646,16 +669,54 @@ START_TEST(fallback_to_socket)
 		seqpack_result_free(in);
 	}
 	seqpack_client_close(c);
-	pthread_join(o.thread, NULL);
 	/* asked once, then the socket for good */
 	ck_assert_uint_eq(o.attaches, 1);
 	ck_assert_uint_eq(o.pack_shms, 0);
 	ck_assert_uint_eq(o.packs, 6);
-	close(o.lfd);
-	unlink(o.path);
-	rmdir(o.dir);
+	old_daemon_stop(&o);
 	free(l);
-	seqpack_registry_unref(o.reg);
+}
+END_TEST
+
+/* A daemon whose answers are wrong: with SEQPACK_PARAM_VERIFY the client
+ * finds any error; without, an index out of range still never reaches
+ * the caller, while a repeated index does, as in-process without it. */
+START_TEST(client_checks_answers)
+{
+	static const uint32_t l[8] = {3, 3, 3, 3, 3, 3, 3, 3};
+	for (int corrupt = 1; corrupt <= 2; corrupt++)
+		for (int verify = 0; verify <= 1; verify++) {
+			struct old_daemon o = {0};
+			o.corrupt = corrupt;
+			old_daemon_start(&o);
+			tl_require(o.reg, "ffd");
+			ck_assert_int_eq(pthread_create(&o.thread, NULL,
+							old_daemon_main, &o),
+					 0);
+			seqpack_client *c = NULL;
+			seqpack_error err = {0};
+			ck_assert_int_eq(seqpack_client_connect(o.path, &c, &err),
+					 SEQPACK_OK);
+			seqpack_params p;
+			seqpack_params_init(&p);
+			p.capacity = 10;
+			if (!verify)
+				p.flags = 0;
+			const seqpack_result *r = NULL;
+			int rc = seqpack_client_pack_reuse(c, "ffd", l, 8, &p, &r,
+							   &err);
+			if (corrupt == 2 && !verify) {
+				ck_assert_int_eq(rc, SEQPACK_OK);
+				ck_assert_uint_eq(r->items[0], r->items[1]);
+			} else {
+				ck_assert_int_eq(rc, SEQPACK_ERR_VERIFY);
+				ck_assert_ptr_nonnull(strstr(err.message,
+							     verify ? "wrong packing"
+								    : "malformed"));
+			}
+			seqpack_client_close(c);
+			old_daemon_stop(&o);
+		}
 }
 END_TEST
 
@@ -671,6 +732,7 @@ int main(void)
 	tcase_add_test(tc, bad_pack_shm);
 	tcase_add_test(tc, client_goes_away);
 	tcase_add_test(tc, fallback_to_socket);
+	tcase_add_test(tc, client_checks_answers);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }

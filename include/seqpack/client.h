@@ -98,7 +98,9 @@ seqpack_algorithm_list *seqpack_algorithm_list_free(
  *  as seqpack_pack(): *ret is a new result to free with
  *  seqpack_result_free().  The daemon always verifies the plugin's answer;
  *  with SEQPACK_PARAM_VERIFY the client verifies it again against the
- *  lengths it sent.  More lengths than the daemon's max_lengths, or a
+ *  lengths it sent, and without it checks only that the arrays are safe
+ *  to index (offsets rising from 0 to n, every item below n, no bin over
+ *  capacity), as in-process packing without it checks nothing.  More lengths than the daemon's max_lengths, or a
  *  request above max_request_bytes, fail with SEQPACK_ERR_LIMIT without
  *  being sent. */
 int seqpack_client_pack(seqpack_client *c, const char *algorithm,
