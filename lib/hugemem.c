@@ -28,7 +28,7 @@ static void *round_up(void *p, size_t to)
 	return (void *)(((uintptr_t)p + to - 1) & ~(uintptr_t)(to - 1));
 }
 
-static void *alloc_small(size_t bytes)
+void *hugemem_small(size_t bytes)
 {
 	if (bytes > SIZE_MAX - HDR)
 		return NULL;
@@ -82,7 +82,7 @@ void *hugemem_alloc(size_t bytes, size_t populate)
 			return p;
 		/* (Out of mappings, not of memory: malloc may still do.) */
 	}
-	return alloc_small(bytes);
+	return hugemem_small(bytes);
 }
 
 void hugemem_free(void *p)

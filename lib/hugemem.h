@@ -28,7 +28,13 @@
 void *hugemem_alloc(size_t bytes, size_t populate)
 	__attribute__((visibility("hidden")));
 
-/* Release memory from hugemem_alloc().  Accepts NULL. */
+/* The same on ordinary pages whatever the size (malloc): for arrays of
+ * which a call may touch only a small part, where a 2 MiB page would cost
+ * memory and zeroing for nothing. */
+void *hugemem_small(size_t bytes) __attribute__((visibility("hidden")));
+
+/* Release memory from hugemem_alloc() or hugemem_small().  Accepts
+ * NULL. */
 void hugemem_free(void *p) __attribute__((visibility("hidden")));
 
 #endif

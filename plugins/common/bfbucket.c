@@ -22,7 +22,7 @@ int bfbucket_init(struct bfbucket *q, struct bfbucket_mem *m, uint32_t cap,
 	q->bits = maxbins >= 65536 ? 14 : 11;
 	if (bfcap_init(&q->map, &m->map, bucket_of(q, cap), 0))
 		return -1;
-	q->t.node = bfbuf_reserve_sparse(&m->nodes, maxbins + 1, sizeof(struct bfnode));
+	q->t.node = bfbuf_lazy(&m->nodes, maxbins + 1, sizeof(struct bfnode));
 	if (!q->t.node)
 		return -1;
 	q->t.root = BF_NONE;

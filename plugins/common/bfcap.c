@@ -19,8 +19,8 @@ int bfcap_init(struct bfcap *x, struct bfcap_mem *m, uint32_t cap,
 	uint64_t *w = bfbuf_reserve(&m->bits, total, sizeof(uint64_t));
 	uint32_t *pr = bfbuf_reserve_sparse(&m->perr, ((size_t)cap + 1) * 3,
 					    sizeof(uint32_t));
-	uint32_t *pb = bfbuf_reserve_sparse(&m->perbin, maxbins * 2 + 2,
-					    sizeof(uint32_t));
+	uint32_t *pb = bfbuf_lazy(&m->perbin, maxbins * 2 + 2,
+				  sizeof(uint32_t));
 	if (!w || !pr || !pb)
 		return -1;
 	memset(w, 0, total * sizeof(uint64_t));

@@ -11,12 +11,15 @@ static void release(struct bfbuf *b)
 	b->bytes = 0;
 }
 
-/* Large buffers come from hugemem (2 MiB pages: a first call at
- * n = 10^6 would otherwise take thousands of 4 KiB faults at about 5 us
- * each on a VM), and those that will be written in full are populated in
- * one madvise.  Sparse ones (per-bin arrays, touched up to the bin count)
- * fault in as touched. */
-static void *reserve(struct bfbuf *b, size_t count, size_t size, int dense)
+enum kind { DENSE, LAZY, SPARSE };
+
+/* Large dense and lazy buffers come from hugemem (2 MiB pages: a first
+ * call at n = 10^6 would otherwise take thousands of 4 KiB faults at about
+ * 5 us each on a VM); dense ones are populated in one madvise.  Sparse
+ * ones come from malloc: a 2 MiB page of which a call touches 100 KiB
+ * would only cost memory. */
+static void *reserve(struct bfbuf *b, size_t count, size_t size,
+		     enum kind kind)
 {
 	if (size && count > SIZE_MAX / size)
 		return NULL;
@@ -31,19 +34,27 @@ static void *reserve(struct bfbuf *b, size_t count, size_t size, int dense)
 	if (want < need)
 		want = need;
 	release(b);
-	b->p = hugemem_alloc(want, dense ? need : 0);
+	if (kind == SPARSE)
+		b->p = hugemem_small(want);
+	else
+		b->p = hugemem_alloc(want, kind == DENSE ? need : 0);
 	b->bytes = b->p ? want : 0;
 	return b->p;
 }
 
 void *bfbuf_reserve(struct bfbuf *b, size_t count, size_t size)
 {
-	return reserve(b, count, size, 1);
+	return reserve(b, count, size, DENSE);
+}
+
+void *bfbuf_lazy(struct bfbuf *b, size_t count, size_t size)
+{
+	return reserve(b, count, size, LAZY);
 }
 
 void *bfbuf_reserve_sparse(struct bfbuf *b, size_t count, size_t size)
 {
-	return reserve(b, count, size, 0);
+	return reserve(b, count, size, SPARSE);
 }
 
 void bfbuf_free(struct bfbuf *b)

@@ -19,10 +19,17 @@ struct bfbuf {
 };
 
 /* Make b hold at least count * size bytes (contents not kept).  Returns
- * the buffer or NULL when out of memory (or on size overflow).  The
- * _sparse variant is for buffers the caller will touch only in part: their
- * pages are left to fault in on demand. */
+ * the buffer or NULL when out of memory (or on size overflow).  Three
+ * kinds, by how much of the buffer a call will touch:
+ * - bfbuf_reserve: all of it (sorted orders, bin of each step): 2 MiB
+ *   pages when large, faulted in at once;
+ * - bfbuf_lazy: a prefix that grows with the input (per-bin arrays of a
+ *   whole packing): 2 MiB pages when large, faulted in as touched;
+ * - bfbuf_reserve_sparse: possibly a small part (per-bin arrays of one
+ *   part of the input, per-capacity lists): ordinary 4 KiB pages from
+ *   malloc, so memory follows what is touched. */
 void *bfbuf_reserve(struct bfbuf *b, size_t count, size_t size);
+void *bfbuf_lazy(struct bfbuf *b, size_t count, size_t size);
 void *bfbuf_reserve_sparse(struct bfbuf *b, size_t count, size_t size);
 void bfbuf_free(struct bfbuf *b);
 
