@@ -17,7 +17,7 @@
 #include "config.h"
 #include "log.h"
 
-enum kind { K_STR, K_U32, K_MODE, K_SIZE, K_MS, K_LEVEL };
+enum kind { K_STR, K_U32, K_MODE, K_SIZE, K_MS, K_LEVEL, K_VERIFY };
 
 struct key {
 	const char *name;
@@ -59,6 +59,8 @@ static const struct key keys[] = {
 	 "groups (names or gids) allowed to connect"},
 	{"log-level", K_LEVEL, F(log_level), "info",
 	 "err, warning, notice, info or debug"},
+	{"verify", K_VERIFY, F(verify_always), "always",
+	 "verify every PACK answer (always) or only when the client asks (requested)"},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -133,6 +135,14 @@ static int set_key(struct config *c, const struct key *k, const char *v)
 		*(uint32_t *)p = (uint32_t)l;
 		return 0;
 	}
+	case K_VERIFY:
+		if (strcmp(v, "always") == 0)
+			*(uint32_t *)p = 1;
+		else if (strcmp(v, "requested") == 0)
+			*(uint32_t *)p = 0;
+		else
+			return -1;
+		return 0;
 	}
 	return -1;
 }
@@ -378,6 +388,10 @@ void config_dump(const struct config *c, int prio)
 		case K_MS:
 			logm(prio, "%s = %.3f", keys[i].name,
 			     *(const uint32_t *)p / 1000.0);
+			break;
+		case K_VERIFY:
+			logm(prio, "%s = %s", keys[i].name,
+			     *(const uint32_t *)p ? "always" : "requested");
 			break;
 		default:
 			logm(prio, "%s = %u", keys[i].name,

@@ -25,6 +25,7 @@ struct config {
 	char *allowed_users;     /* names or uids, comma/space separated */
 	char *allowed_groups;
 	uint32_t log_level;
+	uint32_t verify_always;  /* verify = always (1) or requested (0) */
 
 	/* resolved from allowed_users/allowed_groups */
 	uid_t *uids;

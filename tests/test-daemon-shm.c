@@ -517,6 +517,56 @@ START_TEST(client_goes_away)
 }
 END_TEST
 
+/* verify = always (the default) catches a lying plugin whatever the
+ * client asked; verify = requested leaves it to the client's flag, as
+ * in-process, on both transports. */
+START_TEST(verify_setting)
+{
+	char *liar = tl_builddir_path("tests/plugins");
+	char *plugins = tl_builddir_path("plugins");
+	char arg[2048];
+	snprintf(arg, sizeof(arg), "--plugin-path=%s:%s", plugins, liar);
+	free(liar);
+	free(plugins);
+	/* they fit one bin: the liar lists index 0 twice, sums look right */
+	static const uint32_t l[4] = {2, 2, 2, 2};
+	for (int requested = 0; requested <= 1; requested++) {
+		const char *extra[] = {arg, requested ? "--verify=requested"
+						      : "--verify=always",
+				       NULL};
+		struct td d;
+		td_start(&d, NULL, extra);
+		for (int k = 0; k < 2; k++) {
+			seqpack_client *c = client_mode(&d, k ? "always"
+							       : "never");
+			for (int flag = 0; flag <= 1; flag++) {
+				seqpack_params p;
+				seqpack_params_init(&p);
+				p.capacity = 10;
+				p.flags = flag ? SEQPACK_PARAM_VERIFY : 0;
+				const seqpack_result *r = NULL;
+				seqpack_error err = {0};
+				int rc = seqpack_client_pack_reuse(c, "liar", l, 4,
+								   &p, &r, &err);
+				if (requested && !flag) {
+					ck_assert_msg(rc == SEQPACK_OK, "%s",
+						      err.message);
+					ck_assert_uint_eq(r->nbins, 1);
+					ck_assert_uint_eq(r->items[3], 0);
+				} else {
+					ck_assert_int_eq(rc, SEQPACK_ERR_VERIFY);
+					/* the daemon's verdict, naming the plugin */
+					ck_assert_ptr_nonnull(strstr(err.message,
+								     "liar"));
+				}
+			}
+			seqpack_client_close(c);
+		}
+		ck_assert_int_eq(td_stop(&d), 0);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Fallback: a daemon from before the shared-memory messages.  It reads
  * with read(), so a descriptor sent to it is dropped by the kernel, and
@@ -731,6 +781,7 @@ int main(void)
 	tcase_add_test(tc, bad_attach);
 	tcase_add_test(tc, bad_pack_shm);
 	tcase_add_test(tc, client_goes_away);
+	tcase_add_test(tc, verify_setting);
 	tcase_add_test(tc, fallback_to_socket);
 	tcase_add_test(tc, client_checks_answers);
 	suite_add_tcase(s, tc);
