@@ -25,9 +25,12 @@
  * sends only the request's parameters over the socket while the lengths
  * and the result sit in that memory.  Results are identical either way;
  * an older daemon, or a kernel without memfd_create(), silently gets the
- * socket.  $SEQPACK_CLIENT_SHM, read at connect (ignored in setuid
- * programs), overrides the choice: "never" (or "0") always uses the
- * socket, "always" (or "1") uses shared memory for every PACK.
+ * socket.  The region (16 bytes per length of the largest request so
+ * far, rounded up to a power of two, 256 KiB at least) only grows, as a
+ * workspace's buffers do; closing the client releases it.
+ * $SEQPACK_CLIENT_SHM, read at connect (ignored in setuid programs),
+ * overrides the choice: "never" (or "0") always uses the socket,
+ * "always" (or "1") uses shared memory for every PACK.
  *
  * Threads: a seqpack_client (and its streams) belongs to one thread at a
  * time; calls block until the daemon answers.  Use one client per thread
