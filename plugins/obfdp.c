@@ -55,7 +55,7 @@
  * stitch is serial: at n = 10^6 it must stay a few thousand sequences;
  * 200k sequences on 4 threads with C = 10^6 need the 1/64)... */
 #define OBFDP_TAIL_FRAC 64u
-#define OBFDP_TAIL_MAX 2048u
+#define OBFDP_TAIL_MAX 1024u
 /* ...and its bins filled below 15/16 can take their sequences. */
 #define OBFDP_FILL_NUM 15u
 #define OBFDP_FILL_DEN 16u
