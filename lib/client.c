@@ -791,8 +791,10 @@ static int shm_ensure(seqpack_client *c, size_t need, seqpack_error *err)
 	 * shrink under its mapping (it would take SIGBUS). */
 	if (ftruncate(fd, (off_t)size) != 0 ||
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+		/* out of memory: maybe next time; anything else: never */
+		int e = errno;
 		close(fd);
-		c->shm_off = errno != ENOMEM && errno != ENOSPC;
+		c->shm_off = e != ENOMEM && e != ENOSPC;
 		return USE_SOCKET;
 	}
 	uint8_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -803,7 +805,9 @@ static int shm_ensure(seqpack_client *c, size_t need, seqpack_error *err)
 	}
 	/* Fault in what this request uses in one call rather than a page
 	 * at a time (5-8 us each on a VM); an old kernel just says no. */
-	(void)madvise(p, (need + 4095) & ~(size_t)4095, MADV_POPULATE_WRITE);
+	size_t populate = (need + 4095) & ~(size_t)4095;
+	(void)madvise(p, populate < size ? populate : size,
+		      MADV_POPULATE_WRITE);
 	uint64_t id;
 	size_t off;
 	begin(c, SP_SHM_ATTACH, &id, &off);
