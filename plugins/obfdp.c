@@ -84,38 +84,12 @@ static int vec_push(struct vec *v, uint32_t x)
 	return 0;
 }
 
-/* A grow-only buffer on ordinary 4 KiB pages, for per-bin arrays written
- * only up to the number of bins: bfbuf's 2 MiB pages would make each of
- * them cost 2 MiB of memory however few bins there are (at n = 10^6 and
- * C = 4096 a part's bins fill 128 KiB of a 2 MiB array). */
-struct lbuf {
-	void *p;
-	size_t bytes;
-};
-
-static void *lbuf_reserve(struct lbuf *b, size_t count, size_t size)
-{
-	if (size && count > SIZE_MAX / size)
-		return NULL;
-	size_t need = count * size;
-	if (need == 0)
-		need = 1;
-	if (need <= b->bytes)
-		return b->p;
-	free(b->p);
-	b->bytes = 0;
-	b->p = malloc(need);
-	if (b->p)
-		b->bytes = need;
-	return b->p;
-}
-
 struct part {
 	struct obfd_ws ws;
 	/* Its bins' fill and item count (the count becomes each bin's
 	 * cursor in step 1); the side buffer: the tail's sequences, then the
 	 * targets'; the tail sequences' lengths. */
-	struct lbuf used, count;
+	struct bfbuf used, count; /* sparse: 4 KiB pages */
 	struct bfbuf side, slen;
 	struct vec tbin; /* the targets' bin numbers, ascending */
 	size_t lo, n;          /* its lengths: out->items[lo .. lo + n) */
@@ -154,8 +128,8 @@ static void part_free(struct part *pt)
 {
 	obfd_ws_free(&pt->ws);
 	bfbuf_free(&pt->side);
-	free(pt->used.p);
-	free(pt->count.p);
+	bfbuf_free(&pt->used);
+	bfbuf_free(&pt->count);
 	bfbuf_free(&pt->slen);
 	free(pt->tbin.p);
 }
@@ -213,8 +187,11 @@ static void place_part(void *arg, unsigned t)
 	/* The output's items array is free until step 2, and big enough
 	 * for every part's lengths side by side. */
 	uint32_t *plen = j->out->items + pt->lo;
-	uint32_t *used = lbuf_reserve(&pt->used, n, sizeof(uint32_t));
-	uint32_t *count = lbuf_reserve(&pt->count, n, sizeof(uint32_t));
+	/* Per-bin arrays of one part: at n = 10^6 and C = 4096 its bins
+	 * fill 128 KiB of them, so 2 MiB pages would only cost memory. */
+	uint32_t *used = bfbuf_reserve_sparse(&pt->used, n, sizeof(uint32_t));
+	uint32_t *count = bfbuf_reserve_sparse(&pt->count, n,
+					       sizeof(uint32_t));
 	if (!used || !count) {
 		pt->rc = bf_nomem(&pt->err, "obfdp part");
 		return;
