@@ -198,17 +198,28 @@ static int run_pack(struct worker *w, struct job *j, const char *name,
 	return SEQPACK_OK;
 }
 
+/* The head that PACK and PACK_SHM share: algorithm, parameters, count. */
+static int get_pack_head(struct job *j, struct sp_rd *r, char *name,
+			 seqpack_params *p, uint32_t *n)
+{
+	sp_rd_init(r, j->payload, j->len);
+	int rc = get_name(j, r, name);
+	if (rc != SEQPACK_OK)
+		return rc;
+	sp_get_params(r, p);
+	*n = sp_get_u32(r);
+	return SEQPACK_OK;
+}
+
 static int do_pack(struct worker *w, struct job *j, const char **algo)
 {
 	char name[SEQPACK_NAME_MAX];
 	struct sp_rd r;
-	sp_rd_init(&r, j->payload, j->len);
-	int rc = get_name(j, &r, name);
+	seqpack_params p;
+	uint32_t n;
+	int rc = get_pack_head(j, &r, name, &p, &n);
 	if (rc != SEQPACK_OK)
 		return rc;
-	seqpack_params p;
-	sp_get_params(&r, &p);
-	uint32_t n = sp_get_u32(&r);
 	if (r.bad)
 		return malformed(j);
 	if (n > j->cfg->max_lengths)
@@ -244,13 +255,11 @@ static int do_pack_shm(struct worker *w, struct job *j, const char **algo)
 {
 	char name[SEQPACK_NAME_MAX];
 	struct sp_rd r;
-	sp_rd_init(&r, j->payload, j->len);
-	int rc = get_name(j, &r, name);
+	seqpack_params p;
+	uint32_t n;
+	int rc = get_pack_head(j, &r, name, &p, &n);
 	if (rc != SEQPACK_OK)
 		return rc;
-	seqpack_params p;
-	sp_get_params(&r, &p);
-	uint32_t n = sp_get_u32(&r);
 	uint64_t loff = sp_get_u64(&r);
 	uint64_t roff = sp_get_u64(&r);
 	if (r.bad || sp_rd_left(&r))
