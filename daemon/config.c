@@ -43,6 +43,8 @@ static const struct key keys[] = {
 	 "largest request payload in bytes (K, M, G suffixes)"},
 	{"max-lengths", K_U32, F(max_lengths), "16777216",
 	 "most lengths in one PACK request"},
+	{"max-pack-threads", K_U32, F(max_pack_threads), "0",
+	 "most threads a PACK may ask of a parallel algorithm (0 = one per online CPU)"},
 	{"max-clients", K_U32, F(max_clients), "256",
 	 "most concurrent connections"},
 	{"max-inflight", K_U32, F(max_inflight), "16",

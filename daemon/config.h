@@ -17,6 +17,7 @@ struct config {
 	char *plugin_path;       /* "" = $SEQPACK_PLUGIN_PATH + installed */
 	uint32_t max_request_bytes;
 	uint32_t max_lengths;
+	uint32_t max_pack_threads; /* 0 = one per online CPU */
 	uint32_t max_clients;
 	uint32_t max_inflight;
 	uint32_t max_streams;

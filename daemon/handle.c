@@ -154,6 +154,19 @@ static int lengths_room(struct worker *w, struct job *j, uint32_t n)
 }
 
 /* The limits PACK and PACK_SHM share. */
+/* A parallel plugin keeps a pool of the threads it was asked for in the
+ * worker's workspace, so without a cap one client could leave every
+ * worker holding 64 threads. */
+static int threads_limit(struct job *j, const seqpack_params *p)
+{
+	uint32_t max = j->cfg->max_pack_threads; /* 0 resolved at start */
+	if (p->threads > max)
+		return reply_errorf(j, SEQPACK_ERR_LIMIT,
+				    "%u threads is more than the limit of %u per request (max-pack-threads)",
+				    p->threads, max);
+	return SEQPACK_OK;
+}
+
 static int pack_limits(struct job *j, const char *name, uint32_t n)
 {
 	if (n > j->cfg->max_lengths)
@@ -180,6 +193,9 @@ static int run_pack(struct worker *w, struct job *j, const char *name,
 	 * output either way), only the answer's correctness does. */
 	if (j->cfg->verify_always)
 		p->flags |= SEQPACK_PARAM_VERIFY;
+	int rc = threads_limit(j, p);
+	if (rc != SEQPACK_OK)
+		return rc;
 	if (w->ws_reg != j->reg) {
 		w->ws = seqpack_workspace_free(w->ws);
 		w->ws_reg = NULL;
@@ -191,8 +207,7 @@ static int run_pack(struct worker *w, struct job *j, const char *name,
 	if (seqpack_registry_find(j->reg, name))
 		*algo = seqpack_registry_find(j->reg, name)->name;
 	seqpack_error err;
-	int rc = seqpack_workspace_pack(w->ws, name, w->lengths, n, p, res,
-					&err);
+	rc = seqpack_workspace_pack(w->ws, name, w->lengths, n, p, res, &err);
 	if (rc != SEQPACK_OK)
 		return reply_error(j, rc, err.message);
 	return SEQPACK_OK;

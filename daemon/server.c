@@ -924,11 +924,14 @@ int server_run(struct config *cfg)
 	int rc = 1;
 	if (setup() != 0)
 		goto out;
-	unsigned threads = cfg->threads;
-	if (threads == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 ? (unsigned)n : 1;
-	}
+	/* "One per CPU" is resolved once here: glibc's sysconf() opens a
+	 * file in /sys for it, which workers should not do per request. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	unsigned threads = cfg->threads ? cfg->threads : (unsigned)ncpu;
+	if (cfg->max_pack_threads == 0)
+		cfg->max_pack_threads = (uint32_t)ncpu;
 	seqpackd_workers = threads;
 	if (pool_start(threads, S.efd) != 0) {
 		log_err("cannot start the worker pool");

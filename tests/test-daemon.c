@@ -162,6 +162,52 @@ START_TEST(list_and_hello)
 }
 END_TEST
 
+/* max-pack-threads bounds the threads a PACK may ask for; 0 (one per
+ * CPU) and anything up to the limit pass, on the socket and the shared
+ * memory path alike (large n takes the latter). */
+START_TEST(pack_threads_limit)
+{
+	struct td d;
+	td_start(&d, "[seqpackd]\nmax-pack-threads = 2\n", NULL);
+	seqpack_client *c = td_client(&d);
+	static const size_t sizes[] = {1000, 70000};
+	for (size_t k = 0; k < 2; k++) {
+		size_t n = sizes[k];
+		uint32_t *lengths = malloc(n * sizeof(uint32_t));
+		ck_assert_ptr_nonnull(lengths);
+		for (size_t i = 0; i < n; i++)
+			lengths[i] = 1 + (uint32_t)(i * 7919 % 4096);
+		seqpack_params p;
+		seqpack_params_init(&p);
+		p.capacity = 4096;
+		static const uint32_t ok[] = {0, 1, 2};
+		for (size_t t = 0; t < 3; t++) {
+			p.threads = ok[t];
+			seqpack_result *r = NULL;
+			seqpack_error err = {0};
+			ck_assert_msg(seqpack_client_pack(c, "obfdp", lengths, n,
+							  &p, &r, &err) ==
+					      SEQPACK_OK,
+				      "threads %u: %s", p.threads, err.message);
+			seqpack_result_free(r);
+		}
+		p.threads = 3;
+		seqpack_result *r = NULL;
+		seqpack_error err = {0};
+		ck_assert_int_eq(seqpack_client_pack(c, "obfdp", lengths, n, &p,
+						     &r, &err),
+				 SEQPACK_ERR_LIMIT);
+		ck_assert_ptr_null(r);
+		ck_assert_msg(strstr(err.message, "max-pack-threads") &&
+				      strstr(err.message, "3 threads"),
+			      "message: %s", err.message);
+		free(lengths);
+	}
+	seqpack_client_close(c);
+	ck_assert_int_eq(td_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(stats_count)
 {
 	struct td d;
@@ -569,6 +615,7 @@ int main(void)
 	tcase_add_test(tc, pack_every_algorithm);
 	tcase_add_test(tc, heavy_tailed_20000);
 	tcase_add_test(tc, list_and_hello);
+	tcase_add_test(tc, pack_threads_limit);
 	tcase_add_test(tc, stats_count);
 	tcase_add_test(tc, streaming);
 	tcase_add_test(tc, pipelined_requests);
