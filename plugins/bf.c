@@ -11,6 +11,7 @@
 
 #include "common/bfbucket.h"
 #include "common/bfcap.h"
+#include "common/bfplace.h"
 #include "common/bfstream.h"
 #include "common/bfutil.h"
 
@@ -43,50 +44,24 @@ static int bf_run(struct bf_state *st, const uint32_t *len, size_t n,
 	const uint32_t cap = params->capacity;
 	const uint32_t maxi = params->max_items ? params->max_items : UINT32_MAX;
 	uint32_t *binof = bfbuf_reserve(&st->binof, n, sizeof(uint32_t));
-	uint32_t *used = out->used, *count = out->offsets + 1;
-	uint32_t nb = 0;
+	struct bfbins k = {.used = out->used, .count = out->offsets + 1,
+			   .cap = cap, .maxi = maxi};
 	if (!binof)
 		return bf_nomem(err, "bf scratch");
 	if ((size_t)cap < ((size_t)1 << 16) || (size_t)cap <= n / 2) {
 		struct bfcap x;
 		if (bfcap_init(&x, &st->cap, cap, n))
 			return bf_nomem(err, "bf scratch");
-		for (size_t i = 0; i < n; i++) {
-			uint32_t s = len[i], b, r = bfcap_find(&x, s);
-			if (r == BF_NONE) {
-				b = nb++;
-				used[b] = 0;
-				count[b] = 0;
-			} else {
-				b = bfcap_pop(&x, r);
-			}
-			used[b] += s;
-			count[b]++;
-			binof[i] = b;
-			if (used[b] < cap && count[b] < maxi)
-				bfcap_insert(&x, b, cap - used[b]);
-		}
+		for (size_t i = 0; i < n; i++)
+			binof[i] = bfcap_place(&x, &k, len[i]);
 	} else {
 		struct bfbucket q;
 		if (bfbucket_init(&q, &st->bucket, cap, n))
 			return bf_nomem(err, "bf scratch");
-		for (size_t i = 0; i < n; i++) {
-			uint32_t s = len[i], b = bfbucket_find(&q, s);
-			if (b == BF_NONE) {
-				b = nb++;
-				used[b] = 0;
-				count[b] = 0;
-			} else {
-				bfbucket_remove(&q, b);
-			}
-			used[b] += s;
-			count[b]++;
-			binof[i] = b;
-			if (used[b] < cap && count[b] < maxi)
-				bfbucket_insert(&q, b, cap - used[b]);
-		}
+		for (size_t i = 0; i < n; i++)
+			binof[i] = bfbucket_place(&q, &k, len[i]);
 	}
-	bf_csr(NULL, binof, n, nb, out);
+	bf_csr(NULL, binof, n, k.nb, out);
 	return SEQPACK_OK;
 }
 

@@ -3,7 +3,8 @@
 BF_COMMON = plugins/common/bfutil.c plugins/common/bfutil.h \
 	lib/hugemem.c lib/hugemem.h
 BF_TREE = plugins/common/bftree.c plugins/common/bftree.h
-BF_CAP = plugins/common/bfcap.c plugins/common/bfcap.h
+BF_CAP = plugins/common/bfcap.c plugins/common/bfcap.h \
+	plugins/common/bfplace.h
 BF_BUCKET = plugins/common/bfbucket.c plugins/common/bfbucket.h
 BF_STREAM = plugins/common/bfstream.c plugins/common/bfstream.h
 OBFD_CORE = plugins/common/obfdcore.c plugins/common/obfdcore.h \

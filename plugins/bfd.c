@@ -14,6 +14,7 @@
 
 #include "common/bfbucket.h"
 #include "common/bfcap.h"
+#include "common/bfplace.h"
 #include "common/bfutil.h"
 #include "common/order.h"
 
@@ -51,8 +52,8 @@ static int bfd_run(struct bfd_state *st, const uint32_t *len, size_t n,
 	uint32_t *binof = bfbuf_reserve(&st->binof, n, sizeof(uint32_t));
 	if (!ord || !binof || order_desc(len, n, cap, ord))
 		return bf_nomem(err, "bfd scratch");
-	uint32_t *used = out->used, *count = out->offsets + 1;
-	uint32_t nb = 0;
+	struct bfbins k = {.used = out->used, .count = out->offsets + 1,
+			   .cap = cap, .maxi = maxi};
 	if ((size_t)cap < ((size_t)1 << 16) || (size_t)cap <= n / 2) {
 		struct bfcap x;
 		uint32_t *hist = bfbuf_reserve(&st->hist, (size_t)cap + 1,
@@ -69,41 +70,16 @@ static int bfd_run(struct bfd_state *st, const uint32_t *len, size_t n,
 			while (hist[s] == 0)
 				s--;
 			hist[s]--;
-			uint32_t b, r = bfcap_find(&x, s);
-			if (r == BF_NONE) {
-				b = nb++;
-				used[b] = 0;
-				count[b] = 0;
-			} else {
-				b = bfcap_pop(&x, r);
-			}
-			used[b] += s;
-			count[b]++;
-			binof[j] = b;
-			if (used[b] < cap && count[b] < maxi)
-				bfcap_insert(&x, b, cap - used[b]);
+			binof[j] = bfcap_place(&x, &k, s);
 		}
 	} else {
 		struct bfbucket q;
 		if (bfbucket_init(&q, &st->bucket, cap, n))
 			return bf_nomem(err, "bfd scratch");
-		for (size_t j = 0; j < n; j++) {
-			uint32_t s = len[ord[j]], b = bfbucket_find(&q, s);
-			if (b == BF_NONE) {
-				b = nb++;
-				used[b] = 0;
-				count[b] = 0;
-			} else {
-				bfbucket_remove(&q, b);
-			}
-			used[b] += s;
-			count[b]++;
-			binof[j] = b;
-			if (used[b] < cap && count[b] < maxi)
-				bfbucket_insert(&q, b, cap - used[b]);
-		}
+		for (size_t j = 0; j < n; j++)
+			binof[j] = bfbucket_place(&q, &k, len[ord[j]]);
 	}
-	bf_csr(ord, binof, n, nb, out);
+	bf_csr(ord, binof, n, k.nb, out);
 	return SEQPACK_OK;
 }
 
