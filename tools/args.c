@@ -219,14 +219,15 @@ const char *tool_flag_names(uint32_t flags, const char *sep, char *buf,
 	return buf;
 }
 
-const char *tool_algorithm_list(const seqpack_registry *reg, uint32_t flags,
-				char *buf, size_t len)
+const char *tool_info_names(const seqpack_plugin_info *(*at)(const void *,
+								  size_t),
+			    const void *src, size_t count, uint32_t flags,
+			    char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = '\0';
-	size_t n = seqpack_registry_count(reg);
-	for (size_t i = 0; i < n; i++) {
-		const seqpack_plugin_info *p = seqpack_registry_get(reg, i);
+	for (size_t i = 0; i < count; i++) {
+		const seqpack_plugin_info *p = at(src, i);
 		if ((p->flags & flags) != flags)
 			continue;
 		int w = snprintf(buf + used, len - used, "%s%s",
@@ -238,4 +239,16 @@ const char *tool_algorithm_list(const seqpack_registry *reg, uint32_t flags,
 	if (!used)
 		snprintf(buf, len, "none loaded");
 	return buf;
+}
+
+static const seqpack_plugin_info *registry_at(const void *reg, size_t i)
+{
+	return seqpack_registry_get(reg, i);
+}
+
+const char *tool_algorithm_list(const seqpack_registry *reg, uint32_t flags,
+				char *buf, size_t len)
+{
+	return tool_info_names(registry_at, reg, seqpack_registry_count(reg),
+			       flags, buf, len);
 }

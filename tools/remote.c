@@ -35,24 +35,15 @@ const seqpack_plugin_info *remote_find(const seqpack_algorithm_list *l,
 	return NULL;
 }
 
+static const seqpack_plugin_info *list_at(const void *l, size_t i)
+{
+	return &((const seqpack_algorithm_list *)l)->algorithms[i];
+}
+
 const char *remote_algorithm_list(const seqpack_algorithm_list *l,
 				  uint32_t flags, char *buf, size_t len)
 {
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < l->count; i++) {
-		const seqpack_plugin_info *p = &l->algorithms[i];
-		if ((p->flags & flags) != flags)
-			continue;
-		int w = snprintf(buf + used, len - used, "%s%s",
-				 used ? ", " : "", p->name);
-		if (w < 0 || (size_t)w >= len - used)
-			break;
-		used += (size_t)w;
-	}
-	if (!used)
-		snprintf(buf, len, "none loaded");
-	return buf;
+	return tool_info_names(list_at, l, l->count, flags, buf, len);
 }
 
 int remote_exit_for_status(int status)
