@@ -100,7 +100,5 @@ int access_allowed(const struct config *c, const struct ucred *cr);
 /* server.c */
 int server_run(struct config *cfg);
 
-uint64_t now_ms(void);
-uint64_t now_ns(void);
 
 #endif

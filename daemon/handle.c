@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "stats.h"
+#include "util/clock-internal.h"
 
 struct worker {
 	seqpack_workspace *ws;
@@ -527,7 +528,7 @@ void handle_job(struct worker *w, struct job *j)
 			  sp_type_name(j->h.type),
 			  (unsigned long long)j->h.id,
 			  seqpack_strerror(rc));
-	stats_request(j->h.type, algo, rc != SEQPACK_OK, now_ns() - j->t0);
+	stats_request(j->h.type, algo, rc != SEQPACK_OK, util_now_ns() - j->t0);
 	/* The payload is done with: free it here rather than on the event
 	 * loop thread. */
 	free(j->payload);

@@ -17,7 +17,7 @@ daemon_seqpackd_SOURCES = \
 	lib/proto.c lib/proto.h
 daemon_seqpackd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib $(INIH_CFLAGS)
 daemon_seqpackd_CFLAGS = $(AM_CFLAGS)
-daemon_seqpackd_LDADD = lib/libseqpack.la $(INIH_LIBS) $(PTHREAD_LIBS)
+daemon_seqpackd_LDADD = lib/libseqpack.la util/libutil.la $(INIH_LIBS) $(PTHREAD_LIBS)
 if ENABLE_SYSTEMD
 daemon_seqpackd_CPPFLAGS += $(SYSTEMD_CFLAGS)
 daemon_seqpackd_LDADD += $(SYSTEMD_LIBS)

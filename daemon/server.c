@@ -26,6 +26,7 @@
 #include "log.h"
 #include "sd.h"
 #include "stats.h"
+#include "util/clock-internal.h"
 
 /* Unsent reply bytes above which a connection is not read from. */
 #define OUT_HIGH (4u << 20)
@@ -45,18 +46,6 @@ static struct {
 	int stopping;
 	uint64_t wd_interval_ms, wd_next_ms;
 } S;
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t now_ms(void)
-{
-	return now_ns() / 1000000u;
-}
 
 static void job_free(struct job *j)
 {
@@ -206,7 +195,7 @@ static int conn_flush(struct conn *c)
 			return freed ? -1 : 0;
 		}
 		stats_bytes(0, (uint64_t)w);
-		c->last_ms = now_ms();
+		c->last_ms = util_now_ms();
 		o->off += (size_t)w;
 		c->out_bytes -= (size_t)w;
 		if (o->off == o->len) {
@@ -258,7 +247,7 @@ static int is_lane(uint16_t type)
 static void shm_attach(struct conn *c, const struct sp_header *h,
 		       const uint8_t *payload, size_t len, int fd, int fd_bad)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = util_now_ns();
 	char msg[256];
 	int rc;
 	if (len != 8) {
@@ -303,7 +292,7 @@ static void shm_attach(struct conn *c, const struct sp_header *h,
 		sp_put_error(&b, h->type | SP_REPLY, h->id, rc, msg);
 	}
 	queue_out(c, &b);
-	stats_request(h->type, NULL, rc != SEQPACK_OK, now_ns() - t0);
+	stats_request(h->type, NULL, rc != SEQPACK_OK, util_now_ns() - t0);
 }
 
 static void complete_message(struct conn *c)
@@ -373,7 +362,7 @@ static void complete_message(struct conn *c)
 	j->len = len;
 	j->reg = seqpack_registry_ref(S.reg);
 	j->cfg = S.cfg;
-	j->t0 = now_ns();
+	j->t0 = util_now_ns();
 	j->lane = is_lane(h.type);
 	if (h.type == SP_PACK_SHM)
 		j->shm = shm_ref(c->shm);
@@ -519,7 +508,7 @@ static int on_readable(struct conn *c)
 			on_eof(c);
 			return -1;
 		}
-		uint64_t t = now_ms();
+		uint64_t t = util_now_ms();
 		stats_bytes((uint64_t)r, 0);
 		c->last_ms = t;
 		if (!c->msg_start_ms)
@@ -599,7 +588,7 @@ static void accept_all(void)
 		c->rx_fd = -1;
 		c->cred = cr;
 		c->serial = ++S.serial;
-		c->last_ms = now_ms();
+		c->last_ms = util_now_ms();
 		struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
 		if (epoll_ctl(S.ep, EPOLL_CTL_ADD, fd, &e) != 0) {
 			log_err("epoll_ctl: %s", strerror(errno));
@@ -774,7 +763,7 @@ static void reload(void)
 {
 	char msg[64];
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-		 (unsigned long long)(now_ns() / 1000));
+		 (unsigned long long)(util_now_ns() / 1000));
 	sdx_notify(msg);
 	log_notice("SIGHUP: rescanning plugin directories");
 	seqpack_registry *reg;
@@ -849,7 +838,7 @@ static void loop(void)
 	struct epoll_event evs[64];
 	uint64_t next_deadline = UINT64_MAX;
 	while (!(S.stopping && S.nconns == 0)) {
-		uint64_t t = now_ms();
+		uint64_t t = util_now_ms();
 		uint64_t wake = next_deadline;
 		if (S.wd_interval_ms && S.wd_next_ms < wake)
 			wake = S.wd_next_ms;
@@ -901,7 +890,7 @@ static void loop(void)
 		 * one freed above while its stale events are looked at. */
 		if (accept_ready && !S.stopping)
 			accept_all();
-		t = now_ms();
+		t = util_now_ms();
 		next_deadline = check_timeouts(t);
 		if (S.wd_interval_ms && t >= S.wd_next_ms) {
 			sdx_notify("WATCHDOG=1");
@@ -942,7 +931,7 @@ int server_run(struct config *cfg)
 	if (wd) {
 		/* half the interval, as sd_watchdog_enabled(3) advises */
 		S.wd_interval_ms = wd / 2000 ? wd / 2000 : 1;
-		S.wd_next_ms = now_ms();
+		S.wd_next_ms = util_now_ms();
 	}
 	log_notice("seqpackd %s ready: %u worker threads, protocol %u",
 		   seqpack_version(), threads, SP_VERSION);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "stats.h"
+#include "util/clock-internal.h"
 
 #define MAX_ALGOS 64
 #define NBUCKETS 256
@@ -29,16 +30,9 @@ static struct {
 	uint64_t lat_count, lat_max;
 } st = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void stats_init(void)
 {
-	st.start_ns = now_ns();
+	st.start_ns = util_now_ns();
 }
 
 void stats_connection(int opened)
@@ -160,7 +154,7 @@ void stats_encode(struct sp_buf *b, uint64_t plugins, uint32_t workers)
 		total += st.requests[t];
 		errors += st.errors[t];
 	}
-	put(b, &count, "uptime_ns", now_ns() - st.start_ns);
+	put(b, &count, "uptime_ns", util_now_ns() - st.start_ns);
 	put(b, &count, "connections.total", st.conns_total);
 	put(b, &count, "connections.current", st.conns_current);
 	put(b, &count, "connections.rejected", st.conns_rejected);

@@ -11,14 +11,13 @@ lib_libseqpack_la_SOURCES = \
 	lib/registry-internal.h \
 	lib/pack.c \
 	lib/stream.c \
-	lib/hugemem.c lib/hugemem.h \
 	lib/util-internal.h
 lib_libseqpack_la_CPPFLAGS = $(AM_CPPFLAGS) $(LTDLINCL)
-lib_libseqpack_la_LIBADD = $(LIBLTDL) $(PTHREAD_LIBS)
+lib_libseqpack_la_LIBADD = util/libutil.la $(LIBLTDL) $(PTHREAD_LIBS)
 lib_libseqpack_la_LDFLAGS = $(AM_LDFLAGS) \
 	-version-info $(SEQPACK_LT_CURRENT):$(SEQPACK_LT_REVISION):$(SEQPACK_LT_AGE) \
 	-Wl,--version-script=$(srcdir)/lib/libseqpack.sym
-lib_libseqpack_la_DEPENDENCIES = $(srcdir)/lib/libseqpack.sym
+lib_libseqpack_la_DEPENDENCIES = util/libutil.la $(srcdir)/lib/libseqpack.sym
 EXTRA_DIST += lib/libseqpack.sym
 
 include $(srcdir)/lib/client.mk

@@ -19,9 +19,9 @@ static int run_plugin(const struct plugin_entry *e, void *state,
 				     .nbins = 0};
 	seqpack_error perr = {0};
 	r->offsets[0] = 0;
-	uint64_t t0 = monotonic_ns();
+	uint64_t t0 = util_now_ns();
 	int rc = e->desc->pack(state, lengths, n, params, &out, &perr);
-	uint64_t t1 = monotonic_ns();
+	uint64_t t1 = util_now_ns();
 	if (rc != SEQPACK_OK) {
 		rc = plugin_status(rc);
 		return seterr(err, rc, "%s: %s", e->info.name,

@@ -37,6 +37,12 @@ const struct plugin_entry *registry_lookup(const seqpack_registry *reg,
 					   const char *name)
 	__attribute__((visibility("hidden")));
 
+/* The names of the loaded plugins that have every flag in flags, joined
+ * with ", " ("none loaded" when none); returns buf. */
+const char *registry_names(const seqpack_registry *reg, uint32_t flags,
+			   char *buf, size_t len)
+	__attribute__((visibility("hidden")));
+
 /* Fill err with "unknown algorithm 'x' (available: a, b, c)". */
 int registry_not_found(const seqpack_registry *reg, const char *name,
 		       seqpack_error *err)

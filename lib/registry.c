@@ -13,6 +13,7 @@
 
 #include "registry-internal.h"
 #include "util-internal.h"
+#include "util/names-internal.h"
 
 /* libltdl keeps global state and a global error string: every lt_* call
  * goes through this lock (a daemon rescans while workers pack). */
@@ -71,21 +72,25 @@ const struct plugin_entry *registry_lookup(const seqpack_registry *reg,
 	return NULL;
 }
 
+static const seqpack_plugin_info *entry_at(const void *reg, size_t i)
+{
+	return &((const seqpack_registry *)reg)->plugins[i].info;
+}
+
+const char *registry_names(const seqpack_registry *reg, uint32_t flags,
+			   char *buf, size_t len)
+{
+	return util_plugin_names(buf, len, entry_at, reg, reg ? reg->count : 0,
+				 flags);
+}
+
 int registry_not_found(const seqpack_registry *reg, const char *name,
 		       seqpack_error *err)
 {
-	char list[160] = "";
-	size_t used = 0;
-	for (size_t i = 0; reg && i < reg->count; i++) {
-		int w = snprintf(list + used, sizeof(list) - used, "%s%s",
-				 i ? ", " : "", reg->plugins[i].info.name);
-		if (w < 0 || (size_t)w >= sizeof(list) - used)
-			break;
-		used += (size_t)w;
-	}
+	char list[160];
 	return seterr(err, SEQPACK_ERR_NOT_FOUND,
 		      "unknown algorithm '%s' (available: %s)", name ? name : "",
-		      reg && reg->count ? list : "none loaded");
+		      registry_names(reg, 0, list, sizeof(list)));
 }
 
 /* Why the descriptor is unacceptable, or NULL when it is fine. */

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hugemem.h"
+#include "util/hugemem-internal.h"
 #include "util-internal.h"
 
 SEQPACK_EXPORT int seqpack_result_new(size_t n, seqpack_result **ret,

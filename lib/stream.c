@@ -53,10 +53,14 @@ SEQPACK_EXPORT int seqpack_stream_open(seqpack_registry *reg,
 	const struct plugin_entry *e = registry_lookup(reg, algorithm);
 	if (!e)
 		return registry_not_found(reg, algorithm, err);
-	if (!(e->info.flags & SEQPACK_FLAG_STREAMING))
+	if (!(e->info.flags & SEQPACK_FLAG_STREAMING)) {
+		char names[160];
 		return seterr(err, SEQPACK_ERR_UNSUPPORTED,
-			      "algorithm '%s' is offline and cannot stream (streaming algorithms: nf, ff, bf, wf, hk)",
-			      algorithm);
+			      "algorithm '%s' is offline and cannot stream (streaming algorithms: %s)",
+			      algorithm,
+			      registry_names(reg, SEQPACK_FLAG_STREAMING, names,
+					     sizeof(names)));
+	}
 	seqpack_stream *s = calloc(1, sizeof(*s));
 	if (!s)
 		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");

@@ -3,9 +3,10 @@
 #define SEQPACK_UTIL_INTERNAL_H
 
 #include <stdint.h>
-#include <time.h>
 
 #include <seqpack/seqpack.h>
+
+#include "util/clock-internal.h"
 
 #define SEQPACK_EXPORT __attribute__((visibility("default")))
 
@@ -14,13 +15,6 @@
 int seqpack_seterr_(seqpack_error *err, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), visibility("hidden")));
 #define seterr seqpack_seterr_
-
-static inline uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* One pass over the lengths: returns the largest length - 1 (a length of
  * 0 counting as UINT32_MAX) and their sum in *total. */

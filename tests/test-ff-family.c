@@ -11,7 +11,7 @@
 
 #include <seqpack/seqpack.h>
 
-#include "../plugins/common/rng.h"
+#include "plugins/common/rng.h"
 
 static seqpack_registry *reg;
 

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "tool.h"
+#include "util/names-internal.h"
+#include "util/strbuf-internal.h"
 
 static void vmessage(const char *cmd, const char *kind, const char *fmt,
 		     va_list ap)
@@ -202,42 +204,17 @@ static const struct {
 	{ SEQPACK_FLAG_RANDOMISED, "randomised" },
 };
 
+static const char *flag_name_at(const void *flags, size_t i)
+{
+	return *(const uint32_t *)flags & flag_names[i].flag ? flag_names[i].name
+							     : NULL;
+}
+
 const char *tool_flag_names(uint32_t flags, const char *sep, char *buf,
 			    size_t len)
 {
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
-		if (!(flags & flag_names[i].flag))
-			continue;
-		int w = snprintf(buf + used, len - used, "%s%s",
-				 used ? sep : "", flag_names[i].name);
-		if (w < 0 || (size_t)w >= len - used)
-			break;
-		used += (size_t)w;
-	}
-	return buf;
-}
-
-const char *tool_info_names(const seqpack_plugin_info *(*at)(const void *,
-								  size_t),
-			    const void *src, size_t count, uint32_t flags,
-			    char *buf, size_t len)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < count; i++) {
-		const seqpack_plugin_info *p = at(src, i);
-		if ((p->flags & flags) != flags)
-			continue;
-		int w = snprintf(buf + used, len - used, "%s%s",
-				 used ? ", " : "", p->name);
-		if (w < 0 || (size_t)w >= len - used)
-			break;
-		used += (size_t)w;
-	}
-	if (!used)
-		snprintf(buf, len, "none loaded");
+	util_join(buf, len, sep, flag_name_at, &flags,
+		  sizeof(flag_names) / sizeof(flag_names[0]));
 	return buf;
 }
 
@@ -249,6 +226,6 @@ static const seqpack_plugin_info *registry_at(const void *reg, size_t i)
 const char *tool_algorithm_list(const seqpack_registry *reg, uint32_t flags,
 				char *buf, size_t len)
 {
-	return tool_info_names(registry_at, reg, seqpack_registry_count(reg),
-			       flags, buf, len);
+	return util_plugin_names(buf, len, registry_at, reg,
+				 seqpack_registry_count(reg), flags);
 }

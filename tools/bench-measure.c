@@ -1,4 +1,4 @@
-/* Clocks, memory probes and the floor of seqpack bench. */
+/* Statistics, memory probes and the floor of seqpack bench. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,21 +7,6 @@
 #include <time.h>
 
 #include "bench.h"
-
-uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t bench_cpu_ns(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 long bench_faults(void)
 {

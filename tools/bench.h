@@ -41,13 +41,10 @@ uint32_t bench_floor_run(struct bench_floor *fl, const uint32_t *lengths,
 			 size_t n, uint32_t cap);
 void bench_floor_fini(struct bench_floor *fl);
 
-/* Clocks and memory probes. */
-uint64_t bench_now_ns(void);
+/* Statistics and memory probes (the clocks are util/clock-internal.h). */
 int bench_cmp_u64(const void *a, const void *b);
 /* Median of v (sorts it). */
 uint64_t bench_median(uint64_t *v, size_t n);
-/* CPU time of the whole process (every thread) in ns. */
-uint64_t bench_cpu_ns(void);
 /* Minor + major page faults of the process so far. */
 long bench_faults(void);
 /* Process peak RSS in KiB (getrusage). */

@@ -18,6 +18,7 @@
 #include "bench.h"
 #include "bench-target.h"
 #include "tool.h"
+#include "util/clock-internal.h"
 
 #define MAX_LIST 64
 
@@ -194,7 +195,7 @@ struct progress {
 static void progress_show(struct progress *p, size_t done,
 			  const char *alg, const char *file, uint32_t cap)
 {
-	if (!p->on || bench_now_ns() - p->start < 1000000000u)
+	if (!p->on || util_now_ns() - p->start < 1000000000u)
 		return;
 	fprintf(stderr, "\r\033[Kbench: %zu/%zu %s %s cap %u", done + 1,
 		p->total, alg, file, cap);
@@ -219,9 +220,9 @@ static int time_floor(const uint32_t *len, size_t n, uint32_t cap,
 	unsigned limit = b->fixed ? b->fixed : b->max, r = 0;
 	uint64_t spent = 0, budget = (uint64_t)(b->seconds * 1e9);
 	while (r < limit && (b->fixed || r < b->min || spent < budget)) {
-		uint64_t t0 = bench_now_ns();
+		uint64_t t0 = util_now_ns();
 		sink ^= bench_floor_run(&fl, len, n, cap);
-		uint64_t dt = bench_now_ns() - t0;
+		uint64_t dt = util_now_ns() - t0;
 		times[r++] = dt;
 		spent += dt;
 	}
@@ -250,11 +251,11 @@ static int time_algorithm(const struct bench_target *tg, const char *alg,
 	size_t in0 = bench_malloc_in_use();
 	const seqpack_result *r;
 	long f0 = bench_faults();
-	uint64_t c0 = bench_cpu_ns();
-	uint64_t t0 = bench_now_ns();
+	uint64_t c0 = util_cpu_ns();
+	uint64_t t0 = util_now_ns();
 	rc = tg->pack(ctx, alg, len, n, params, &r, err);
-	uint64_t t1 = bench_now_ns();
-	uint64_t c1 = bench_cpu_ns();
+	uint64_t t1 = util_now_ns();
+	uint64_t c1 = util_cpu_ns();
 	long f1 = bench_faults();
 	if (rc != SEQPACK_OK)
 		goto out;
@@ -280,9 +281,9 @@ static int time_algorithm(const struct bench_target *tg, const char *alg,
 	unsigned limit = b->fixed ? b->fixed : b->max, k = 0;
 	uint64_t spent = 0, budget = (uint64_t)(b->seconds * 1e9);
 	while (k < limit && (b->fixed || k < b->min || spent < budget)) {
-		t0 = bench_now_ns();
+		t0 = util_now_ns();
 		rc = tg->pack(ctx, alg, len, n, params, &r, err);
-		t1 = bench_now_ns();
+		t1 = util_now_ns();
 		if (rc != SEQPACK_OK)
 			goto out;
 		times[k] = t1 - t0;
@@ -324,7 +325,7 @@ static int run(struct tool *t, const struct bench_opts *o,
 	uint64_t *ptimes = bench_map(times_bytes);
 	int rc = EXIT_PACK;
 	struct progress pr = {.on = !o->quiet && isatty(STDERR_FILENO),
-			      .start = bench_now_ns(),
+			      .start = util_now_ns(),
 			      .total = o->nalgs * nfiles * o->ncaps};
 	if (!clamped || !times || !ptimes) {
 		tool_error(t, "out of memory");

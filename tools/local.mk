@@ -18,5 +18,5 @@ tools_seqpack_SOURCES = \
 	tools/remote.c \
 	tools/remote.h
 tools_seqpack_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tools_seqpack_LDADD = lib/libseqpack.la $(JSONC_LIBS)
+tools_seqpack_LDADD = lib/libseqpack.la util/libutil.la $(JSONC_LIBS)
 include $(srcdir)/tools/bench.mk

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "remote.h"
+#include "util/names-internal.h"
 
 seqpack_client *remote_connect(struct tool *t)
 {
@@ -43,7 +44,7 @@ static const seqpack_plugin_info *list_at(const void *l, size_t i)
 const char *remote_algorithm_list(const seqpack_algorithm_list *l,
 				  uint32_t flags, char *buf, size_t len)
 {
-	return tool_info_names(list_at, l, l->count, flags, buf, len);
+	return util_plugin_names(buf, len, list_at, l, l->count, flags);
 }
 
 int remote_exit_for_status(int status)

@@ -107,13 +107,6 @@ int tool_one_file(const struct tool *t, int argc, char **argv, int optind_,
 const char *tool_flag_names(uint32_t flags, const char *sep, char *buf,
 			    size_t len);
 
-/* The names of the count plugins at(src, 0 .. count-1) having all of
- * flags, comma-separated into buf ("none loaded" when none). */
-const char *tool_info_names(const seqpack_plugin_info *(*at)(const void *,
-								  size_t),
-			    const void *src, size_t count, uint32_t flags,
-			    char *buf, size_t len);
-
 /* The names of the loaded plugins having all of flags, comma-separated. */
 const char *tool_algorithm_list(const seqpack_registry *reg, uint32_t flags,
 				char *buf, size_t len);

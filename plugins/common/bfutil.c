@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "bfutil.h"
-#include "../../lib/hugemem.h"
+#include "util/hugemem-internal.h"
 
 static void release(struct bfbuf *b)
 {

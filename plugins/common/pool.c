@@ -12,6 +12,7 @@
 #if defined(__has_include)
 #if __has_include(<valgrind/helgrind.h>)
 #include <valgrind/helgrind.h>
+#include "util/clock-internal.h"
 #define POOL_BENIGN(x) VALGRIND_HG_DISABLE_CHECKING(&(x), sizeof(x))
 #endif
 #endif
@@ -54,13 +55,6 @@ static void relax(void)
 #endif
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* After POOL_PURE_NS a spinning thread also yields between checks of the
  * clock: when the machine has fewer free CPUs than threads, the thread it
  * waits for may be queued on its own CPU, and a plain spin would hold that
@@ -69,7 +63,7 @@ static uint64_t now_ns(void)
  * a few microseconds. */
 static int spin_over(uint64_t start)
 {
-	uint64_t now = now_ns();
+	uint64_t now = util_now_ns();
 	if (now - start > POOL_PURE_NS)
 		sched_yield();
 	return now - start > POOL_SPIN_NS;
@@ -78,7 +72,7 @@ static int spin_over(uint64_t start)
 /* Wait (without the mutex) until *v != old or POOL_SPIN_NS have passed. */
 static void spin_gen(const atomic_ulong *v, unsigned long old)
 {
-	uint64_t start = now_ns();
+	uint64_t start = util_now_ns();
 	do {
 		for (unsigned i = 0; i < 64; i++) {
 			if (atomic_load_explicit(v, memory_order_relaxed) != old)
@@ -91,7 +85,7 @@ static void spin_gen(const atomic_ulong *v, unsigned long old)
 /* Wait (without the mutex) until *v == 0 or POOL_SPIN_NS have passed. */
 static void spin_zero(const atomic_uint *v)
 {
-	uint64_t start = now_ns();
+	uint64_t start = util_now_ns();
 	do {
 		for (unsigned i = 0; i < 64; i++) {
 			if (atomic_load_explicit(v, memory_order_relaxed) == 0)

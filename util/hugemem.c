@@ -1,9 +1,9 @@
-/* Large arrays on 2 MiB-aligned mappings (see hugemem.h). */
+/* Large arrays on 2 MiB-aligned mappings (see hugemem-internal.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "hugemem.h"
+#include "util/hugemem-internal.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
 #define SMALL_PAGE ((size_t)4096)

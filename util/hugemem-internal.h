@@ -9,10 +9,10 @@
  * hinted with MADV_HUGEPAGE: 8 faults instead of 4,000.  Small arrays come
  * from malloc.
  *
- * Shared by libseqpack (result arrays) and the plugins (scratch buffers):
- * each compiles this file in, and -fvisibility=hidden keeps it private. */
-#ifndef SEQPACK_HUGEMEM_H
-#define SEQPACK_HUGEMEM_H
+ * Used by libseqpack (result arrays) and the plugins (scratch buffers),
+ * which link util/libutil.la; -fvisibility=hidden keeps it private. */
+#ifndef SEQPACK_UTIL_HUGEMEM_INTERNAL_H
+#define SEQPACK_UTIL_HUGEMEM_INTERNAL_H
 
 #include <stddef.h>
 
