@@ -129,3 +129,5 @@ tests_test_daemon_cli_SOURCES = tests/test-daemon-cli.c $(TEST_DAEMON_SOURCES)
 tests_test_daemon_cli_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_cli_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_cli_LDADD = $(TESTLIB_LDADD)
+
+include $(srcdir)/tests/contract.mk
