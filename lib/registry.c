@@ -13,11 +13,20 @@
 
 #include "registry-internal.h"
 #include "util-internal.h"
+#include "util/cleanup-internal.h"
 #include "util/names-internal.h"
 
 /* libltdl keeps global state and a global error string: every lt_* call
  * goes through this lock (a daemon rescans while workers pack). */
 static pthread_mutex_t ltdl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Close a module that did not make it into the registry (ltdl_lock
+ * held). */
+static void dlclosep(lt_dlhandle *h)
+{
+	if (*h)
+		lt_dlclose(*h);
+}
 
 /* The descriptor prefix every ABI 1.x plugin provides. */
 #define DESC_V1_SIZE (offsetof(seqpack_plugin, stream_close) + sizeof(void *))
@@ -151,7 +160,7 @@ static int load_module(seqpack_registry *reg, const char *dir,
 				registry_lookup(reg, modname)->path);
 
 	lt_dladvise advise;
-	lt_dlhandle h = NULL;
+	_cleanup_(dlclosep) lt_dlhandle h = NULL;
 	if (lt_dladvise_init(&advise) == 0) {
 		lt_dladvise_ext(&advise);
 		lt_dladvise_local(&advise);
@@ -168,42 +177,34 @@ static int load_module(seqpack_registry *reg, const char *dir,
 	void *sym = lt_dlsym(h, SEQPACK_PLUGIN_ENTRY);
 	memcpy(&entry, &sym, sizeof(entry));
 	if (!sym) {
-		/* lt_dlclose() frees the string lt_dlerror() returned: record
-		 * the diagnostic before closing. */
+		/* lt_dlclose() frees the string lt_dlerror() returned: the
+		 * diagnostic is recorded before h's cleanup closes it. */
 		const char *e = lt_dlerror();
-		int rc = add_diag(reg,
-				  "skipping %s/%s: no entry point %s_LTX_%s (%s)",
-				  dir, file, modname, SEQPACK_PLUGIN_ENTRY,
-				  e ? e : "symbol not found");
-		lt_dlclose(h);
-		return rc;
+		return add_diag(reg,
+				"skipping %s/%s: no entry point %s_LTX_%s (%s)",
+				dir, file, modname, SEQPACK_PLUGIN_ENTRY,
+				e ? e : "symbol not found");
 	}
 	const seqpack_plugin *d = entry();
 	char buf[160];
 	const char *why = d ? check_desc(d, modname, buf, sizeof(buf))
 			    : "entry point returned no descriptor";
-	if (why) {
-		lt_dlclose(h);
+	if (why)
 		return add_diag(reg, "skipping %s/%s: %s", dir, file, why);
-	}
 	if (reg->count == reg->cap) {
 		size_t cap = reg->cap ? reg->cap * 2 : 16;
 		struct plugin_entry *p = realloc(reg->plugins, cap * sizeof(*p));
-		if (!p) {
-			lt_dlclose(h);
+		if (!p)
 			return SEQPACK_ERR_NOMEM;
-		}
 		reg->plugins = p;
 		reg->cap = cap;
 	}
 	char *file_path = NULL;
-	if (asprintf(&file_path, "%s/%s", dir, file) < 0) {
-		lt_dlclose(h);
+	if (asprintf(&file_path, "%s/%s", dir, file) < 0)
 		return SEQPACK_ERR_NOMEM;
-	}
 	struct plugin_entry *e = &reg->plugins[reg->count++];
 	e->desc = d;
-	e->handle = h;
+	e->handle = TAKE_PTR(h);
 	e->path = file_path;
 	e->info.name = d->name;
 	e->info.title = d->title;
@@ -218,22 +219,67 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Module names in dir: files NAME.la or NAME.so with NAME [a-z0-9]+,
- * each name once (.la preferred by libltdl), in sorted order so loading
- * is deterministic.  Other files are not plugins and are ignored. */
+/* The plugin files of one directory, as "NAME/FILE" strings. */
+struct modlist {
+	char **v;
+	size_t count, cap;
+};
+
+static void modlist_free(struct modlist *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* Add file, whose first namelen bytes are its module name; a name seen
+ * before keeps one file, the .la when there is one (libltdl prefers it). */
+static int modlist_add(struct modlist *l, const char *file, size_t namelen)
+{
+	size_t i = 0;
+	while (i < l->count && !(strncmp(l->v[i], file, namelen) == 0 &&
+				 l->v[i][namelen] == '/'))
+		i++;
+	if (i < l->count && strcmp(file + namelen, ".la") != 0)
+		return SEQPACK_OK;
+	if (i == l->count && l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return SEQPACK_ERR_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	char *entry = NULL;
+	if (asprintf(&entry, "%.*s/%s", (int)namelen, file, file) < 0)
+		return SEQPACK_ERR_NOMEM;
+	if (i < l->count)
+		free(l->v[i]);
+	else
+		l->count++;
+	l->v[i] = entry;
+	return SEQPACK_OK;
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* Load the modules of dir: files NAME.la or NAME.so with NAME [a-z0-9]+,
+ * each name once, in sorted order so that loading is deterministic.
+ * Other files are not plugins and are ignored. */
 static int scan_dir(seqpack_registry *reg, const char *dir, int explicit)
 {
-	DIR *d = opendir(dir);
+	_cleanup_(closedirp) DIR *d = opendir(dir);
 	if (!d) {
 		if (explicit)
 			return add_diag(reg, "skipping directory %s: %s", dir,
 					strerror(errno));
 		return SEQPACK_OK;
 	}
-	char **names = NULL;
-	char **files = NULL;
-	size_t count = 0, cap = 0;
-	int rc = SEQPACK_OK;
+	_cleanup_(modlist_free) struct modlist mods = {0};
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
@@ -244,77 +290,25 @@ static int scan_dir(seqpack_registry *reg, const char *dir, int explicit)
 			continue;
 		if (!valid_name(de->d_name, len - 3))
 			continue;
-		int dup = 0;
-		for (size_t i = 0; i < count; i++)
-			if (strlen(names[i]) == len - 3 &&
-			    strncmp(names[i], de->d_name, len - 3) == 0) {
-				dup = 1;
-				if (strcmp(ext, ".la") == 0) {
-					char *f = strdup(de->d_name);
-					if (!f) {
-						rc = SEQPACK_ERR_NOMEM;
-						goto out;
-					}
-					free(files[i]);
-					files[i] = f;
-				}
-			}
-		if (dup)
-			continue;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **n2 = realloc(names, cap * sizeof(*n2));
-			if (n2)
-				names = n2;
-			char **f2 = realloc(files, cap * sizeof(*f2));
-			if (f2)
-				files = f2;
-			if (!n2 || !f2) {
-				rc = SEQPACK_ERR_NOMEM;
-				goto out;
-			}
-		}
-		names[count] = strndup(de->d_name, len - 3);
-		files[count] = strdup(de->d_name);
-		if (!names[count] || !files[count]) {
-			free(names[count]);
-			free(files[count]);
-			rc = SEQPACK_ERR_NOMEM;
-			goto out;
-		}
-		count++;
+		int rc = modlist_add(&mods, de->d_name, len - 3);
+		if (rc != SEQPACK_OK)
+			return rc;
 	}
-	/* Sort names and files together: sort an index of "name\0file". */
-	for (size_t i = 0; i < count; i++) {
-		char *joined = NULL;
-		if (asprintf(&joined, "%s/%s", names[i], files[i]) < 0) {
-			rc = SEQPACK_ERR_NOMEM;
-			goto out;
-		}
-		free(names[i]);
-		names[i] = joined;
-	}
-	if (count) /* qsort(NULL, 0) is undefined: an empty directory */
-		qsort(names, count, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < count && rc == SEQPACK_OK; i++) {
-		char *slash = strchr(names[i], '/');
+	if (mods.count) /* qsort(NULL, 0) is undefined: an empty directory */
+		qsort(mods.v, mods.count, sizeof(*mods.v), cmp_str);
+	for (size_t i = 0; i < mods.count; i++) {
+		char *slash = strchr(mods.v[i], '/');
 		*slash = '\0';
-		rc = load_module(reg, dir, names[i], slash + 1);
+		int rc = load_module(reg, dir, mods.v[i], slash + 1);
+		if (rc != SEQPACK_OK)
+			return rc;
 	}
-out:
-	for (size_t i = 0; i < count; i++) {
-		free(names[i]);
-		free(files[i]);
-	}
-	free(names);
-	free(files);
-	closedir(d);
-	return rc;
+	return SEQPACK_OK;
 }
 
 static int scan_path(seqpack_registry *reg, const char *path, int explicit)
 {
-	char *copy = strdup(path);
+	_cleanup_free_ char *copy = strdup(path);
 	if (!copy)
 		return SEQPACK_ERR_NOMEM;
 	int rc = SEQPACK_OK;
@@ -322,7 +316,6 @@ static int scan_path(seqpack_registry *reg, const char *path, int explicit)
 	for (char *dir = strtok_r(copy, ":", &save); dir && rc == SEQPACK_OK;
 	     dir = strtok_r(NULL, ":", &save))
 		rc = scan_dir(reg, dir, explicit);
-	free(copy);
 	return rc;
 }
 

@@ -562,10 +562,27 @@ START_TEST(test_stream_offline_refused)
 			 SEQPACK_ERR_UNSUPPORTED);
 	ck_assert_ptr_null(s);
 	ck_assert_has(err.message, "liar");
+	/* The list of streaming plugins comes from the loaded plugins'
+	 * flags: none of the test plugins streams. */
+	ck_assert_has(err.message, "(streaming algorithms: none loaded)");
 	seqpack_registry_unref(reg);
 
-	/* Every in-tree plugin without the streaming flag refuses too. */
+	/* Every in-tree plugin without the streaming flag refuses too,
+	 * naming exactly the loaded plugins that do stream. */
 	reg = tl_registry();
+	char streaming[200] = "(streaming algorithms: ";
+	int first = 1;
+	for (size_t i = 0; i < seqpack_registry_count(reg); i++) {
+		const seqpack_plugin_info *info = seqpack_registry_get(reg, i);
+		if (!(info->flags & SEQPACK_FLAG_STREAMING))
+			continue;
+		if (!first)
+			strcat(streaming, ", ");
+		strcat(streaming, info->name);
+		first = 0;
+	}
+	strcat(streaming, ")");
+	ck_assert_msg(!first, "no streaming plugin in the build tree");
 	for (size_t i = 0; i < seqpack_registry_count(reg); i++) {
 		const seqpack_plugin_info *info = seqpack_registry_get(reg, i);
 		int rc = seqpack_stream_open(reg, info->name, &p, never_cb,
@@ -578,6 +595,7 @@ START_TEST(test_stream_offline_refused)
 			ck_assert_msg(rc == SEQPACK_ERR_UNSUPPORTED,
 				      "%s: stream_open gave %d", info->name, rc);
 			ck_assert_has(err.message, info->name);
+			ck_assert_has(err.message, streaming);
 		}
 		s = NULL;
 	}
