@@ -4,31 +4,27 @@
  * generator is the portable one of common/rng.h, so a seed gives the same
  * packing on every machine.  O(n log B).  Bound: FF's, floor(1.7 OPT)
  * (Dosa & Sgall 2013), whatever the order. */
-#include <stdlib.h>
-
 #include <seqpack/plugin.h>
 
 #include "common/ffpack.h"
 #include "common/rng.h"
 
-static int ffs_pack(void *state, const uint32_t *lengths, size_t n,
-		    const seqpack_params *params, seqpack_plugin_output *out,
-		    seqpack_error *err)
+static int shuffled(const uint32_t *lengths, size_t n,
+		    const seqpack_params *params, uint32_t *order)
 {
-	out->nbins = 0;
-	if (n == 0)
-		return SEQPACK_OK;
-	uint32_t *order = malloc(n * sizeof(*order));
-	if (!order)
-		return ffpack_nomem(err, "ffs");
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32_t)i;
 	struct rng r;
 	rng_seed(&r, params->seed);
 	rng_shuffle(&r, order, n);
-	int rc = ffpack_run(lengths, n, params, order, out, err);
-	free(order);
-	return rc;
+	return 0;
+}
+
+static int ffs_pack(void *state, const uint32_t *lengths, size_t n,
+		    const seqpack_params *params, seqpack_plugin_output *out,
+		    seqpack_error *err)
+{
+	return ffpack_ordered("ffs", shuffled, lengths, n, params, out, err);
 }
 
 SEQPACK_PLUGIN_DEFINE(ffs,

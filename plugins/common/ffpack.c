@@ -14,6 +14,24 @@ int ffpack_nomem(seqpack_error *err, const char *name)
 	return SEQPACK_ERR_NOMEM;
 }
 
+int ffpack_ordered(const char *name, ffpack_order_fn fill,
+		   const uint32_t *lengths, size_t n,
+		   const seqpack_params *params, seqpack_plugin_output *out,
+		   seqpack_error *err)
+{
+	out->nbins = 0;
+	if (n == 0)
+		return SEQPACK_OK;
+	uint32_t *order = malloc(n * sizeof(*order));
+	if (!order || fill(lengths, n, params, order) != 0) {
+		free(order);
+		return ffpack_nomem(err, name);
+	}
+	int rc = ffpack_run(lengths, n, params, order, out, err);
+	free(order);
+	return rc;
+}
+
 void ffpack_csr(seqpack_plugin_output *out, size_t nbins,
 		const uint32_t *order, const uint32_t *binof, size_t n)
 {
