@@ -1,3 +1,4 @@
+/* Best Fit over log-spaced buckets of remaining capacity (see bfbucket.h). */
 #include "bfbucket.h"
 
 /* Monotone in r: a floating-point value with a `bits`-bit mantissa, so

@@ -1,3 +1,4 @@
+/* The capacity-indexed bin set of Best Fit (see bfcap.h). */
 #include <string.h>
 
 #include "bfcap.h"

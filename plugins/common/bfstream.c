@@ -1,3 +1,4 @@
+/* Streaming Best Fit and Worst Fit with bounded open bins (see bfstream.h). */
 #include <stdlib.h>
 #include <string.h>
 

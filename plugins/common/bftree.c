@@ -1,3 +1,4 @@
+/* The treap of bins or stream slots keyed by 64-bit keys (see bftree.h). */
 #include "bftree.h"
 
 #define KEY(x) t->node[x].key

@@ -1,3 +1,4 @@
+/* Scratch buffers and output helpers of the Best-Fit family (see bfutil.h). */
 #include <stdio.h>
 #include <stdlib.h>
 

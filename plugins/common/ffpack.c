@@ -1,3 +1,4 @@
+/* The First-Fit driver and the flat-output builder (see ffpack.h). */
 #include <stdio.h>
 #include <stdlib.h>
 

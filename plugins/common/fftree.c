@@ -1,3 +1,4 @@
+/* First Fit's max-tree over the bins' free room (see fftree.h). */
 #include <stdlib.h>
 #include <string.h>
 

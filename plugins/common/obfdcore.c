@@ -1,3 +1,4 @@
+/* The OBFD engine shared by obfd and obfdp (see obfdcore.h). */
 #include <string.h>
 
 #include "obfdcore.h"

@@ -1,3 +1,4 @@
+/* Stable descending order of indices by length (see order.h). */
 #include <stdlib.h>
 
 #include "order.h"

@@ -1,3 +1,4 @@
+/* The thread pool of the parallel plugins (see pool.h). */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>

@@ -1,3 +1,4 @@
+/* The seeded generator of the randomised plugins (see rng.h). */
 #include "rng.h"
 
 static uint64_t splitmix64(uint64_t *x)
