@@ -10,6 +10,7 @@
 #include <json.h>
 
 #include "input.h"
+#include "util/cleanup-internal.h"
 
 void lengths_free(struct lengths *l)
 {
@@ -427,7 +428,9 @@ static const char *npy_field(const char *h, const char *key)
 	return p;
 }
 
-/* Parse "(N,)" (spaces allowed) into *n; -1 for any other shape. */
+/* Parse "(N,)" (spaces allowed) into *n.  Returns -1 for any other shape,
+ * -2 when N does not fit in 64 bits (so that it is not called a shape of
+ * more dimensions). */
 static int npy_shape_1d(const char *s, unsigned long long *n)
 {
 	if (*s++ != '(')
@@ -437,10 +440,13 @@ static int npy_shape_1d(const char *s, unsigned long long *n)
 	if (*s < '0' || *s > '9')
 		return -1;
 	unsigned long long v = 0;
+	int big = 0;
 	for (; *s >= '0' && *s <= '9'; s++) {
-		if (v > (ULLONG_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (unsigned)(*s - '0');
+		unsigned digit = (unsigned)(*s - '0');
+		if (v > (ULLONG_MAX - digit) / 10)
+			big = 1;
+		else
+			v = v * 10 + digit;
 	}
 	while (*s == ' ')
 		s++;
@@ -450,7 +456,32 @@ static int npy_shape_1d(const char *s, unsigned long long *n)
 		s++;
 	if (*s != ')')
 		return -1;
+	if (big)
+		return -2;
 	*n = v;
+	return 0;
+}
+
+/* The descr value, a quoted string such as '<u4': byte order, kind and
+ * item size.  The size is the one digit 1, 2, 4 or 8, else 0: read as a
+ * number (sscanf's %u) it took signs and spaces and wrapped, so that
+ * '<u4294967300' passed as '<u4'.  text gets the string for messages.
+ * Returns -1 when d is not a quoted string. */
+static int npy_dtype(const char *d, char *text, size_t textlen, char *order,
+		     char *kind, unsigned *size)
+{
+	if (*d++ != '\'')
+		return -1;
+	const char *end = strchr(d, '\'');
+	if (!end)
+		return -1;
+	size_t n = (size_t)(end - d);
+	quote_token(text, textlen, d, n);
+	*order = n > 0 ? d[0] : 0;
+	*kind = n > 1 ? d[1] : 0;
+	*size = 0;
+	if (n == 3 && (d[2] == '1' || d[2] == '2' || d[2] == '4' || d[2] == '8'))
+		*size = (unsigned)(d[2] - '0');
 	return 0;
 }
 
@@ -484,7 +515,7 @@ static int parse_npy(const struct input_ctx *ctx, const char *buf, size_t len)
 		tool_error(ctx->t, "%s: truncated .npy header", ctx->name);
 		return EXIT_DATA;
 	}
-	char *h = malloc(hlen + 1);
+	_cleanup_free_ char *h = malloc(hlen + 1);
 	if (!h) {
 		tool_error(ctx->t, "%s: out of memory", ctx->name);
 		return EXIT_PACK;
@@ -492,45 +523,58 @@ static int parse_npy(const struct input_ctx *ctx, const char *buf, size_t len)
 	memcpy(h, buf + hstart, hlen);
 	h[hlen] = '\0';
 
-	int rc = EXIT_DATA;
 	const char *d = npy_field(h, "descr");
 	const char *f = npy_field(h, "fortran_order");
 	const char *s = npy_field(h, "shape");
-	char order = 0, kind = 0;
+	char dtype[48], order = 0, kind = 0;
 	unsigned size = 0;
 	if (!d || !s || !f ||
-	    sscanf(d, "'%c%c%u'", &order, &kind, &size) != 3) {
+	    npy_dtype(d, dtype, sizeof(dtype), &order, &kind, &size)) {
 		tool_error(ctx->t, "%s: malformed .npy header (want 'descr', 'fortran_order' and 'shape')",
 			   ctx->name);
-		goto out;
+		return EXIT_DATA;
 	}
-	if ((kind != 'i' && kind != 'u') ||
-	    (size != 1 && size != 2 && size != 4 && size != 8)) {
-		tool_error(ctx->t, "%s: .npy dtype '%c%c%u' is not an integer type (want int8..int64 or uint8..uint64)",
-			   ctx->name, order, kind, size);
-		goto out;
+	if ((kind != 'i' && kind != 'u') || !size) {
+		tool_error(ctx->t, "%s: .npy dtype '%s' is not an integer type (want int8..int64 or uint8..uint64)",
+			   ctx->name, dtype);
+		return EXIT_DATA;
 	}
 	if (order != '<' && order != '>' && order != '|' && order != '=') {
 		tool_error(ctx->t, "%s: .npy dtype has unknown byte order '%c'",
 			   ctx->name, order);
-		goto out;
+		return EXIT_DATA;
 	}
 	int little = order == '<' || order == '|' ||
 		     (order == '=' && host_little_endian());
 	unsigned long long n = 0;
-	if (npy_shape_1d(s, &n)) {
-		tool_error(ctx->t, "%s: .npy array is not one-dimensional (shape %.40s)",
-			   ctx->name, s);
-		goto out;
+	int shape = npy_shape_1d(s, &n);
+	if (shape) {
+		/* Quote the shape alone, not the rest of the header. */
+		const char *close = strchr(s, ')');
+		size_t w = close ? (size_t)(close - s) + 1 : strlen(s);
+		char text[48];
+		quote_token(text, sizeof(text), s, w);
+		if (shape == -2)
+			tool_error(ctx->t, "%s: .npy shape %s is larger than 2^64-1 elements",
+				   ctx->name, text);
+		else
+			tool_error(ctx->t, "%s: .npy array is not one-dimensional (shape %s)",
+				   ctx->name, text);
+		return EXIT_DATA;
 	}
 	size_t data = hstart + hlen;
 	if (n > (len - data) / size || n * size != len - data) {
-		tool_error(ctx->t, "%s: .npy data holds %zu bytes, shape (%llu,) of %u-byte integers needs %llu",
-			   ctx->name, len - data, n, size,
-			   (unsigned long long)n * size);
-		goto out;
+		/* n * size may not fit: say so rather than print it wrapped. */
+		char need[32];
+		if (n > ULLONG_MAX / size)
+			snprintf(need, sizeof(need), "more than %llu", ULLONG_MAX);
+		else
+			snprintf(need, sizeof(need), "%llu", n * size);
+		tool_error(ctx->t, "%s: .npy data holds %zu bytes, shape (%llu,) of %u-byte integers needs %s",
+			   ctx->name, len - data, n, size, need);
+		return EXIT_DATA;
 	}
-	rc = EXIT_OK;
+	int rc = EXIT_OK;
 	const unsigned char *p = u + data;
 	for (size_t i = 0; i < n && !rc; i++, p += size) {
 		uint64_t raw = 0;
@@ -555,8 +599,6 @@ static int parse_npy(const struct input_ctx *ctx, const char *buf, size_t len)
 				 (unsigned long long)mag);
 		rc = add_value(ctx, LOC_ELEMENT, i, neg, mag, text);
 	}
-out:
-	free(h);
 	return rc;
 }
 

@@ -124,6 +124,22 @@ random_lengths()
 	}'
 }
 
+# npy_file OUT HEADER: start a version 1.0 .npy file OUT with the header
+# dict HEADER, padded as NumPy pads it; the caller appends the data.
+npy_file()
+{
+	local out=$1 header=$2
+	while [ $(( (10 + ${#header} + 1) % 64 )) -ne 0 ]; do
+		header="$header "
+	done
+	header="$header"$'\n'
+	{
+		printf '\223NUMPY\001\000'
+		printf "\\$(printf %03o $(( ${#header} & 255 )))\\$(printf %03o $(( ${#header} >> 8 )))"
+		printf '%s' "$header"
+	} >"$out"
+}
+
 finish()
 {
 	if [ "$failures" -ne 0 ]; then

@@ -69,6 +69,36 @@ expect_fail "jsonl malformed" 1 "broken.jsonl: line 2, column 13: malformed JSON
 f=$(put array.jsonl '{"length": 5}\n[6]\n')
 expect_fail "jsonl not an object" 1 "line 2: .*malformed JSON|line 2: expected a JSON object" $P -c 100 "$f"
 
+# .npy headers: the dtype's item size and the shape are read as the
+# digits they are, never wrapped or skipped over (sscanf's %u read
+# '<u4294967300' as '<u4').  npy_bad NAME DESCR SHAPE DATA writes a file
+# with that header and the printf DATA.
+npy_bad()
+{
+	npy_file "$TMP/$1" "{'descr': '$2', 'fortran_order': False, 'shape': $3, }"
+	printf "$4" >>"$TMP/$1"
+	echo "$TMP/$1"
+}
+five='\005\000\000\000'
+f=$(npy_bad wrap.npy '<u4294967300' '(1,)' "$five")
+expect_fail "npy dtype size wraps" 1 "wrap.npy: \.npy dtype '<u4294967300' is not an integer type" $P -c 100 "$f"
+f=$(npy_bad sign.npy '<u+4' '(1,)' "$five")
+expect_fail "npy dtype size signed" 1 "sign.npy: \.npy dtype '<u\+4' is not an integer type" $P -c 100 "$f"
+f=$(npy_bad space.npy '<u 4' '(1,)' "$five")
+expect_fail "npy dtype size spaced" 1 "space.npy: \.npy dtype '<u 4' is not an integer type" $P -c 100 "$f"
+f=$(npy_bad tail.npy '<u4x' '(1,)' "$five")
+expect_fail "npy dtype size trailing" 1 "tail.npy: \.npy dtype '<u4x' is not an integer type" $P -c 100 "$f"
+f=$(npy_bad zero4.npy '<u04' '(1,)' "$five")
+expect_fail "npy dtype size leading zero" 1 "zero4.npy: \.npy dtype '<u04' is not an integer type" $P -c 100 "$f"
+f=$(npy_bad three.npy '<u3' '(1,)' '\005\000\000')
+expect_fail "npy dtype size 3" 1 "three.npy: \.npy dtype '<u3' is not an integer type" $P -c 100 "$f"
+f=$(npy_bad huge.npy '<u4' '(99999999999999999999,)' "$five")
+expect_fail "npy shape beyond 2^64" 1 "huge.npy: \.npy shape \(99999999999999999999,\) is larger than 2\^64-1 elements" $P -c 100 "$f"
+f=$(npy_bad twod.npy '<u4' '(1, 1)' "$five")
+expect_fail "npy 2-D" 1 "twod.npy: \.npy array is not one-dimensional \(shape \(1, 1\)\)$" $P -c 100 "$f"
+f=$(npy_bad wrapn.npy '<u4' '(4611686018427387905,)' "$five")
+expect_fail "npy shape times size wraps" 1 "wrapn.npy: \.npy data holds 4 bytes, shape \(4611686018427387905,\) of 4-byte integers needs more than 18446744073709551615\$" $P -c 100 "$f"
+
 # Capacity.
 f=$(put ok.txt '10 20\n')
 expect_fail "missing capacity" 2 "missing --capacity" $P "$f"

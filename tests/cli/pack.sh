@@ -29,15 +29,8 @@ npy()
 {
 	local descr=$1 size=${1:2} out=$TMP/$1.npy
 	shift
-	local header="{'descr': '$descr', 'fortran_order': False, 'shape': ($#,), }"
-	while [ $(( (10 + ${#header} + 1) % 64 )) -ne 0 ]; do
-		header="$header "
-	done
-	header="$header"$'\n'
+	npy_file "$out" "{'descr': '$descr', 'fortran_order': False, 'shape': ($#,), }"
 	{
-		printf '\223NUMPY\001\000'
-		printf "\\$(printf %03o $(( ${#header} & 255 )))\\$(printf %03o $(( ${#header} >> 8 )))"
-		printf '%s' "$header"
 		local v i
 		for v in "$@"; do
 			for ((i = 0; i < size; i++)); do
@@ -48,7 +41,7 @@ npy()
 				fi
 			done
 		done
-	} >"$out"
+	} >>"$out"
 	echo "$out"
 }
 for descr in '<i4' '<i8' '<u2' '<u4' '<u8' '>i4'; do
