@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "access.h"
 
 static int in_groups(const struct config *c, gid_t g)
 {

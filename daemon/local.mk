@@ -7,13 +7,24 @@ daemon_seqpackd_SOURCES = \
 	daemon/log.c daemon/log.h \
 	daemon/sd.c daemon/sd.h \
 	daemon/listen.c daemon/listen.h \
-	daemon/server.c \
-	daemon/pool.c \
-	daemon/handle.c \
+	daemon/access.c daemon/access.h \
+	daemon/plugins.c daemon/plugins.h \
+	daemon/server.c daemon/server.h \
+	daemon/conn.c daemon/conn.h \
+	daemon/read.c daemon/read.h \
+	daemon/timeout.c daemon/timeout.h \
+	daemon/request.h \
+	daemon/dispatch.c daemon/dispatch.h \
+	daemon/attach.c daemon/attach.h \
+	daemon/job.c daemon/job.h \
+	daemon/pool.c daemon/pool.h \
+	daemon/handle.c daemon/handle.h \
+	daemon/reply.c daemon/reply.h \
+	daemon/info.c daemon/info.h \
+	daemon/pack.c daemon/pack.h \
+	daemon/streams.c daemon/streams.h \
 	daemon/shm.c daemon/shm.h \
-	daemon/access.c \
 	daemon/stats.c daemon/stats.h \
-	daemon/daemon.h \
 	lib/proto.c lib/proto.h
 daemon_seqpackd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib $(INIH_CFLAGS)
 daemon_seqpackd_CFLAGS = $(AM_CFLAGS)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 #include "config.h"
-#include "daemon.h"
 #include "log.h"
+#include "server.h"
 
 int main(int argc, char **argv)
 {

@@ -8,47 +8,42 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "handle.h"
 #include "log.h"
+#include "pack.h"
+#include "pool.h"
+#include "util/cleanup-internal.h"
 
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct job *head, *tail;
-	struct job *done_head, *done_tail;
+	struct job_queue todo, done;
 	int stop;
 	int notify_fd;
 	pthread_t *threads;
 	unsigned n;
 } P = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
+UTIL_DEFINE_CLEANUP(struct pack_ws *, pack_ws_free)
+
 static void *worker_main(void *arg)
 {
-	struct worker *w = arg;
+	_cleanup_(pack_ws_freep) struct pack_ws *ws = arg;
 	for (;;) {
 		pthread_mutex_lock(&P.lock);
-		while (!P.head && !P.stop)
+		while (job_queue_empty(&P.todo) && !P.stop)
 			pthread_cond_wait(&P.cond, &P.lock);
-		struct job *j = P.head;
-		if (!j) {
-			pthread_mutex_unlock(&P.lock);
-			break;
-		}
-		P.head = j->next;
-		if (!P.head)
-			P.tail = NULL;
+		struct job *j = job_queue_pop(&P.todo);
 		pthread_mutex_unlock(&P.lock);
+		if (!j)
+			break;
 
 		j->next = NULL;
-		handle_job(w, j);
+		handle_job(ws, j);
 
 		pthread_mutex_lock(&P.lock);
-		int was_empty = P.done_head == NULL;
-		if (P.done_tail)
-			P.done_tail->next = j;
-		else
-			P.done_head = j;
-		P.done_tail = j;
+		int was_empty = job_queue_empty(&P.done);
+		job_queue_push(&P.done, j);
 		pthread_mutex_unlock(&P.lock);
 		if (was_empty) {
 			uint64_t one = 1;
@@ -56,7 +51,6 @@ static void *worker_main(void *arg)
 			(void)r; /* the counter cannot overflow at our rate */
 		}
 	}
-	worker_free(w);
 	return NULL;
 }
 
@@ -67,15 +61,15 @@ int pool_start(unsigned threads, int notify_fd)
 	if (!P.threads)
 		return -1;
 	for (unsigned i = 0; i < threads; i++) {
-		struct worker *w = worker_new();
-		if (!w)
+		_cleanup_(pack_ws_freep) struct pack_ws *ws = pack_ws_new();
+		if (!ws)
 			return -1;
-		int r = pthread_create(&P.threads[i], NULL, worker_main, w);
+		int r = pthread_create(&P.threads[i], NULL, worker_main, ws);
 		if (r != 0) {
-			worker_free(w);
 			log_err("cannot start worker thread: %s", strerror(r));
 			return -1;
 		}
+		TAKE_PTR(ws); /* the thread's now */
 		P.n++;
 	}
 	return 0;
@@ -83,13 +77,8 @@ int pool_start(unsigned threads, int notify_fd)
 
 void pool_submit(struct job *j)
 {
-	j->next = NULL;
 	pthread_mutex_lock(&P.lock);
-	if (P.tail)
-		P.tail->next = j;
-	else
-		P.head = j;
-	P.tail = j;
+	job_queue_push(&P.todo, j);
 	pthread_cond_signal(&P.cond);
 	pthread_mutex_unlock(&P.lock);
 }
@@ -97,8 +86,7 @@ void pool_submit(struct job *j)
 struct job *pool_take_done(void)
 {
 	pthread_mutex_lock(&P.lock);
-	struct job *j = P.done_head;
-	P.done_head = P.done_tail = NULL;
+	struct job *j = job_queue_take(&P.done);
 	pthread_mutex_unlock(&P.lock);
 	return j;
 }

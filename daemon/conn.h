@@ -1,0 +1,103 @@
+/* The connections, owned by the event loop thread: the table of them,
+ * each one's request being read, its reply bytes waiting to be sent,
+ * its jobs in flight, and its lifecycle (open, closing, closed, freed
+ * once its last job is back). */
+#ifndef SEQPACKD_CONN_H
+#define SEQPACKD_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <seqpack/seqpack.h>
+
+#include "config.h"
+#include "job.h"
+#include "proto.h"
+#include "shm.h"
+#include "streams.h"
+
+struct outbuf;
+
+/* Every connection, open or closed but still owed jobs, and what they
+ * all share. */
+struct conn_table {
+	struct conn *head;
+	unsigned n;                 /* in the list */
+	unsigned live;              /* with an open socket */
+	uint64_t serial;            /* of the newest, for logs */
+	int ep;                     /* the epoll set sockets are in */
+	const struct config *cfg;   /* limits */
+	seqpack_registry *reg;      /* what new requests run on; each job
+				     * holds its own reference */
+	int stopping;               /* read no more requests */
+};
+
+struct conn {
+	struct conn_table *tab;
+	struct conn *prev, *next;
+	uint64_t serial;            /* for logs */
+	int fd;                     /* -1 once closed */
+	int closing;                /* read no more; close once flushed */
+	unsigned events;            /* epoll mask in force */
+	struct ucred cred;
+
+	/* the message being read */
+	uint8_t hdr[SP_HEADER_SIZE];
+	size_t hdr_have;
+	int in_payload;
+	struct sp_header h;
+	uint8_t *payload;
+	size_t pay_have, pay_cap;
+	uint64_t msg_start_ms;      /* first byte of it arrived; 0 = none */
+	int rx_fd;                  /* descriptor that came with it, or -1 */
+	int rx_bad;                 /* more than one came, or one was lost */
+	uint64_t last_ms;           /* last progress either way */
+
+	unsigned inflight;          /* jobs dispatched, not yet back */
+	size_t inflight_bytes;      /* their payloads */
+	struct job_queue lane;      /* stream jobs waiting for the lane */
+	int lane_busy;
+
+	struct shm_region *shm;     /* attached with SHM_ATTACH, or NULL */
+
+	struct outbuf *out_head, *out_tail;
+	size_t out_bytes;
+
+	/* worker side: the stream lane's job */
+	struct stream_set streams;
+};
+
+/* A connection for socket fd (not yet in any table); NULL when out of
+ * memory.  It does not own fd until conn_add() succeeds. */
+struct conn *conn_new(int fd, const struct ucred *cr);
+/* Put c in t and in t's epoll set; -1 (logged) when epoll refuses. */
+int conn_add(struct conn_table *t, struct conn *c);
+/* The connection at p, if p still is one (events may be stale). */
+struct conn *conn_find(const struct conn_table *t, const void *p);
+
+/* Whether c may be read from now. */
+int conn_want_read(const struct conn *c);
+/* Forget the request being read, and any descriptor that came with it. */
+void conn_drop_partial(struct conn *c);
+/* Queue b (taken, even on failure) to be sent. */
+void conn_queue(struct conn *c, struct sp_buf *b);
+/* Send what can be sent, and close a closing connection once all is
+ * out.  Returns 0, or -1 when c was freed. */
+int conn_flush(struct conn *c);
+/* An error about the framing itself: reply if we can, then close. */
+void conn_fail(struct conn *c, uint16_t type, uint64_t id, int status,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Close the socket now; c is freed at once when no job is in flight,
+ * otherwise when conn_free() is called for the last one back. */
+void conn_kill(struct conn *c);
+/* Free a closed connection whose jobs are all back. */
+void conn_free(struct conn *c);
+
+/* Once t->stopping is set: drop requests not fully received, and close
+ * each connection once its replies are out. */
+void conns_stop(struct conn_table *t);
+/* Close every connection now. */
+void conns_kill(struct conn_table *t);
+
+#endif

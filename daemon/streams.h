@@ -1,0 +1,35 @@
+/* STREAM_OPEN, STREAM_PUSH, STREAM_FINISH and STREAM_CLOSE, and the
+ * streams they keep open on a connection. */
+#ifndef SEQPACKD_STREAMS_H
+#define SEQPACKD_STREAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "job.h"
+
+/* One stream open on a connection. */
+struct conn_stream {
+	uint32_t id;
+	seqpack_stream *s;
+	struct sp_buf *out;         /* the reply of the job being served */
+	uint64_t req;
+};
+
+/* The streams of one connection.  Only the worker running that
+ * connection's stream lane touches them while it runs; the event loop
+ * frees them once no job of the connection is left. */
+struct stream_set {
+	struct conn_stream *v;
+	size_t n;
+	uint32_t next_id;
+};
+
+void stream_set_free(struct stream_set *set);
+
+int handle_stream_open(struct job *j);
+int handle_stream_push(struct job *j);
+/* STREAM_FINISH (finish) or STREAM_CLOSE. */
+int handle_stream_end(struct job *j, int finish);
+
+#endif

@@ -1,0 +1,56 @@
+/* Deadlines of the connections: a whole request must arrive within
+ * read-timeout of its first byte; a connection with nothing in flight,
+ * or whose client does not read its replies, is closed after
+ * idle-timeout. */
+#include "stats.h"
+#include "log.h"
+#include "timeout.h"
+
+uint64_t timeouts_check(struct conn_table *tab, uint64_t t)
+{
+	uint64_t next = UINT64_MAX;
+	const struct config *cfg = tab->cfg;
+	for (struct conn *c = tab->head, *nx; c; c = nx) {
+		nx = c->next;
+		if (c->fd < 0)
+			continue;
+		if (c->msg_start_ms) {
+			uint64_t dl = c->msg_start_ms + cfg->read_timeout_ms;
+			if (t >= dl) {
+				/* with the header in, the error can answer it */
+				int whole = c->hdr_have == SP_HEADER_SIZE;
+				stats_timed_out();
+				conn_fail(c, whole ? c->h.type | SP_REPLY : SP_ERROR,
+					  whole ? c->h.id : 0, SEQPACK_ERR_TIMEOUT,
+					  "request not received within read-timeout (%.3f s)",
+					  cfg->read_timeout_ms / 1000.0);
+				if (conn_flush(c) != 0)
+					continue;
+			} else if (dl < next) {
+				next = dl;
+			}
+		}
+		uint64_t dl = c->last_ms + cfg->idle_timeout_ms;
+		int idle = c->inflight == 0 && !c->msg_start_ms;
+		if ((idle || c->out_head) && t >= dl) {
+			if (c->out_head || c->closing) {
+				log_info("connection %llu: client stopped reading its replies; closing",
+					 (unsigned long long)c->serial);
+				conn_kill(c);
+			} else {
+				struct sp_buf b = {0};
+				sp_put_error(&b, SP_ERROR, 0,
+					     SEQPACK_ERR_TIMEOUT,
+					     "connection idle for idle-timeout; closing");
+				conn_queue(c, &b);
+				stats_timed_out();
+				c->closing = 1;
+				c->last_ms = t;
+				conn_flush(c);
+			}
+		} else if ((idle || c->out_head) && dl < next) {
+			next = dl;
+		}
+	}
+	return next;
+}
