@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "util/cleanup-internal.h"
 
 enum kind { K_STR, K_U32, K_MODE, K_SIZE, K_MS, K_LEVEL, K_VERIFY };
 
@@ -188,7 +189,7 @@ static int on_ini_key(void *user, const char *section, const char *name,
 
 static int load_file(struct config *c, const char *path, int must_exist)
 {
-	FILE *f = fopen(path, "re");
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
@@ -198,7 +199,6 @@ static int load_file(struct config *c, const char *path, int must_exist)
 	}
 	struct ini_ctx x = {.c = c, .path = path};
 	int r = ini_parse_file(f, on_ini_key, &x);
-	fclose(f);
 	if (r > 0) {
 		log_err("%s:%d: syntax error", path, r);
 		return -1;
@@ -233,7 +233,7 @@ static int resolve_ids(const char *list, int groups, void **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	char *copy = strdup(list ? list : "");
+	_cleanup_free_ char *copy = strdup(list ? list : "");
 	if (!copy)
 		return -1;
 	int rc = 0;
@@ -273,7 +273,6 @@ static int resolve_ids(const char *list, int groups, void **out, size_t *n)
 			((uid_t *)p)[*n] = (uid_t)id;
 		(*n)++;
 	}
-	free(copy);
 	return rc;
 }
 

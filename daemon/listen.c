@@ -15,6 +15,7 @@
 #include "listen.h"
 #include "log.h"
 #include "sd.h"
+#include "util/cleanup-internal.h"
 
 /* A socket file that nobody answers on is stale (a crashed daemon). */
 static int remove_stale(const char *path, const struct sockaddr_un *sa)
@@ -26,12 +27,11 @@ static int remove_stale(const char *path, const struct sockaddr_un *sa)
 		log_err("'%s' exists and is not a socket; not touching it", path);
 		return -1;
 	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	int r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
 	int e = errno;
-	close(fd);
 	if (r == 0) {
 		log_err("another daemon is listening on '%s'", path);
 		return -1;
@@ -88,25 +88,25 @@ int listener_open(const struct config *c, struct listener *l)
 	strcpy(sa.sun_path, c->socket);
 	if (remove_stale(c->socket, &sa) != 0)
 		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
+	_cleanup_close_ int sfd = socket(AF_UNIX,
+					 SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sfd < 0) {
 		log_err("socket: %s", strerror(errno));
 		return -1;
 	}
 	mode_t old = umask(~(mode_t)c->socket_mode & 0777);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	r = bind(sfd, (struct sockaddr *)&sa, sizeof(sa));
 	int e = errno;
 	umask(old);
 	if (r != 0) {
 		log_err("cannot bind '%s': %s", c->socket, strerror(e));
-		close(fd);
 		return -1;
 	}
 	l->path = strdup(c->socket);
 	l->owned = 1;
-	l->fd = fd;
+	l->fd = TAKE_FD(sfd);
 	set_group(c->socket, c->socket_group);
-	if (listen(fd, SOMAXCONN) != 0) {
+	if (listen(l->fd, SOMAXCONN) != 0) {
 		log_err("listen on '%s': %s", c->socket, strerror(errno));
 		listener_close(l);
 		return -1;

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "sd.h"
+#include "util/cleanup-internal.h"
 
 #define LISTEN_FDS_START 3
 
@@ -106,14 +107,13 @@ void sdx_notify(const char *state)
 	memcpy(sa.sun_path, path, len);
 	if (sa.sun_path[0] == '@')
 		sa.sun_path[0] = '\0'; /* abstract namespace */
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
 	socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
 		   (struct sockaddr *)&sa, sl) < 0)
 		log_debug("notify(%s): %s", state, strerror(errno));
-	close(fd);
 #endif
 }
 

@@ -19,13 +19,12 @@
 #include <seqpack/seqpack.h>
 
 #include "shm.h"
+#include "util/cleanup-internal.h"
 
-static int fail(int fd, int status, char *msg, size_t msglen,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int fail(int fd, int status, char *msg, size_t msglen,
-		const char *fmt, ...)
+static int fail(int status, char *msg, size_t msglen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(int status, char *msg, size_t msglen, const char *fmt, ...)
 {
-	close(fd);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, msglen, fmt, ap);
@@ -33,61 +32,58 @@ static int fail(int fd, int status, char *msg, size_t msglen,
 	return status;
 }
 
-int shm_map(int fd, uint64_t size, uint64_t limit, struct shm_region **ret,
+int shm_map(int memfd, uint64_t size, uint64_t limit, struct shm_region **ret,
 	    char *msg, size_t msglen)
 {
+	_cleanup_close_ int fd = memfd;
 	if (size == 0)
-		return fail(fd, SEQPACK_ERR_INVALID, msg, msglen,
+		return fail(SEQPACK_ERR_INVALID, msg, msglen,
 			    "shared memory region of 0 bytes");
 	if (size > limit || size > SIZE_MAX)
-		return fail(fd, SEQPACK_ERR_LIMIT, msg, msglen,
+		return fail(SEQPACK_ERR_LIMIT, msg, msglen,
 			    "shared memory region of %llu bytes is above the limit of %llu",
 			    (unsigned long long)size,
 			    (unsigned long long)limit);
 	int seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0)
-		return fail(fd, SEQPACK_ERR_INVALID, msg, msglen,
+		return fail(SEQPACK_ERR_INVALID, msg, msglen,
 			    "the descriptor is not a sealable memfd (F_GET_SEALS: %s)",
 			    strerror(errno));
 	if (!(seals & F_SEAL_SHRINK))
-		return fail(fd, SEQPACK_ERR_INVALID, msg, msglen,
+		return fail(SEQPACK_ERR_INVALID, msg, msglen,
 			    "the memfd must be sealed with F_SEAL_SHRINK (seals 0x%x)",
 			    (unsigned)seals);
 	if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
-		return fail(fd, SEQPACK_ERR_INVALID, msg, msglen,
+		return fail(SEQPACK_ERR_INVALID, msg, msglen,
 			    "the memfd is sealed against writing (seals 0x%x)",
 			    (unsigned)seals);
 	struct statfs sfs;
 	if (fstatfs(fd, &sfs) != 0 || sfs.f_type != TMPFS_MAGIC)
-		return fail(fd, SEQPACK_ERR_INVALID, msg, msglen,
+		return fail(SEQPACK_ERR_INVALID, msg, msglen,
 			    "the memfd is not on tmpfs (hugetlbfs memfds are refused)");
 	struct stat st;
 	if (fstat(fd, &st) != 0 || st.st_size < 0 ||
 	    (uint64_t)st.st_size < size)
-		return fail(fd, SEQPACK_ERR_INVALID, msg, msglen,
+		return fail(SEQPACK_ERR_INVALID, msg, msglen,
 			    "the memfd holds %llu bytes, fewer than the %llu announced",
 			    (unsigned long long)(st.st_size > 0 ? st.st_size : 0),
 			    (unsigned long long)size);
-	struct shm_region *r = malloc(sizeof(*r));
+	_cleanup_free_ struct shm_region *r = malloc(sizeof(*r));
 	if (!r)
-		return fail(fd, SEQPACK_ERR_NOMEM, msg, msglen,
-			    "out of memory");
+		return fail(SEQPACK_ERR_NOMEM, msg, msglen, "out of memory");
 	void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       fd, 0);
 	if (p == MAP_FAILED) {
 		int e = errno;
-		free(r);
-		return fail(fd, e == ENOMEM ? SEQPACK_ERR_NOMEM
-					    : SEQPACK_ERR_INVALID,
-			    msg, msglen,
-			    "cannot map the memfd (mmap: %s)", strerror(e));
+		return fail(e == ENOMEM ? SEQPACK_ERR_NOMEM : SEQPACK_ERR_INVALID,
+			    msg, msglen, "cannot map the memfd (mmap: %s)",
+			    strerror(e));
 	}
-	close(fd);
 	r->refs = 1;
 	r->base = p;
 	r->size = (size_t)size;
 	atomic_init(&r->populated, 0);
-	*ret = r;
+	*ret = TAKE_PTR(r);
 	return SEQPACK_OK;
 }
 
