@@ -1,4 +1,5 @@
-/* SHM_ATTACH is answered here rather than on a worker so that every
+/* SHM_ATTACH: map the memfd a client sends as its connection's region.
+ * Answered on the event loop rather than on a worker so that every
  * request read after it on the connection sees the new region. */
 #include <stdio.h>
 

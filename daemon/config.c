@@ -1,6 +1,6 @@
-/* Settings are described once, in keys[]; the INI handler, getopt and
- * --help are all driven by that table so a key can never exist in one
- * place and not the other. */
+/* The daemon's settings (see config.h).  They are described once, in
+ * keys[]; the INI handler, getopt and --help are all driven by that
+ * table so a key can never exist in one place and not the other. */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>

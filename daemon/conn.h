@@ -64,7 +64,7 @@ struct conn {
 	struct outbuf *out_head, *out_tail;
 	size_t out_bytes;
 
-	/* worker side: the stream lane's job */
+	/* touched only by the job holding the stream lane */
 	struct stream_set streams;
 };
 

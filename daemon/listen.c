@@ -88,8 +88,8 @@ int listener_open(const struct config *c, struct listener *l)
 	strcpy(sa.sun_path, c->socket);
 	if (remove_stale(c->socket, &sa) != 0)
 		return -1;
-	_cleanup_close_ int sfd = socket(AF_UNIX,
-					 SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	_cleanup_close_ int sfd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sfd < 0) {
 		log_err("socket: %s", strerror(errno));
 		return -1;

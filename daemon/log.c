@@ -1,4 +1,5 @@
-/* One write(2) per line keeps lines from worker threads whole. */
+/* Logging to stderr (see log.h).  One write(2) per line keeps lines from
+ * worker threads whole. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -107,8 +107,8 @@ static int run_pack(struct pack_ws *w, struct job *j, struct pack_head *q,
 			return reply_error(j, err.status, err.message);
 		w->ws_reg = j->reg;
 	}
-	const seqpack_plugin_info *info = seqpack_registry_find(j->reg, q->name);
-	if (info)
+	const seqpack_plugin_info *info;
+	if ((info = seqpack_registry_find(j->reg, q->name)))
 		*algo = info->name;
 	seqpack_error err;
 	rc = seqpack_workspace_pack(w->ws, q->name, w->lengths, q->n, &q->p,

@@ -1,4 +1,5 @@
-/* See shm.h.  The client is not trusted with the region: a mapping of a
+/* Shared-memory regions: checking, mapping and reference counting them
+ * (see shm.h).  The client is not trusted with the region: a mapping of a
  * file that shrinks under it raises SIGBUS in the daemon, so the file
  * must be sealed against shrinking (F_SEAL_SHRINK) and must live on
  * tmpfs (a hugetlbfs memfd can SIGBUS when the huge page pool runs dry).
@@ -75,9 +76,10 @@ int shm_map(int memfd, uint64_t size, uint64_t limit, struct shm_region **ret,
 		       fd, 0);
 	if (p == MAP_FAILED) {
 		int e = errno;
-		return fail(e == ENOMEM ? SEQPACK_ERR_NOMEM : SEQPACK_ERR_INVALID,
-			    msg, msglen, "cannot map the memfd (mmap: %s)",
-			    strerror(e));
+		int status = e == ENOMEM ? SEQPACK_ERR_NOMEM
+					 : SEQPACK_ERR_INVALID;
+		return fail(status, msg, msglen,
+			    "cannot map the memfd (mmap: %s)", strerror(e));
 	}
 	r->refs = 1;
 	r->base = p;

@@ -1,6 +1,7 @@
-/* Latency is kept as a log-linear histogram (4 sub-buckets per power of
- * two, so a percentile is within 19% of the truth) to answer percentiles
- * in constant memory however many requests were served. */
+/* The daemon's statistics (see stats.h).  Latency is kept as a
+ * log-linear histogram (4 sub-buckets per power of two, so a percentile
+ * is within 19% of the truth) to answer percentiles in constant memory
+ * however many requests were served. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>

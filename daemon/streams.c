@@ -110,8 +110,8 @@ int handle_stream_open(struct job *j)
 static struct conn_stream *stream_arg(struct job *j, struct sp_rd *r)
 {
 	uint32_t id = sp_get_u32(r);
-	struct conn_stream *cs = r->bad || id == 0 ? NULL
-						   : find_stream(j->streams, id);
+	struct conn_stream *cs =
+		r->bad || id == 0 ? NULL : find_stream(j->streams, id);
 	if (!r->bad && !cs)
 		reply_errorf(j, SEQPACK_ERR_STATE,
 			     "no open stream %u on this connection", id);

@@ -2,8 +2,8 @@
  * read-timeout of its first byte; a connection with nothing in flight,
  * or whose client does not read its replies, is closed after
  * idle-timeout. */
-#include "stats.h"
 #include "log.h"
+#include "stats.h"
 #include "timeout.h"
 
 uint64_t timeouts_check(struct conn_table *tab, uint64_t t)
@@ -17,11 +17,13 @@ uint64_t timeouts_check(struct conn_table *tab, uint64_t t)
 		if (c->msg_start_ms) {
 			uint64_t dl = c->msg_start_ms + cfg->read_timeout_ms;
 			if (t >= dl) {
-				/* with the header in, the error can answer it */
-				int whole = c->hdr_have == SP_HEADER_SIZE;
+				/* with its header in, the error answers it */
+				int hdr = c->hdr_have == SP_HEADER_SIZE;
+				uint16_t type = hdr ? c->h.type | SP_REPLY
+						    : SP_ERROR;
 				stats_timed_out();
-				conn_fail(c, whole ? c->h.type | SP_REPLY : SP_ERROR,
-					  whole ? c->h.id : 0, SEQPACK_ERR_TIMEOUT,
+				conn_fail(c, type, hdr ? c->h.id : 0,
+					  SEQPACK_ERR_TIMEOUT,
 					  "request not received within read-timeout (%.3f s)",
 					  cfg->read_timeout_ms / 1000.0);
 				if (conn_flush(c) != 0)
