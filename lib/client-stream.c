@@ -1,0 +1,263 @@
+/* The seqpackd client's streams: pushes are batched into STREAM_PUSH
+ * requests, and the daemon's pack events, which arrive while any request
+ * of the connection waits for its reply, are checked and handed to the
+ * stream's callback in order, as seqpack_stream_* would hand them. */
+#include <stdlib.h>
+
+#include "client-internal.h"
+#include "util/cleanup-internal.h"
+
+/* Pushes buffered before a stream sends a batch. */
+#define STREAM_BATCH 8192u
+
+struct seqpack_client_stream {
+	seqpack_client *c;
+	uint32_t id;             /* the daemon's stream id */
+	seqpack_params params;
+	seqpack_pack_cb cb;
+	void *ctx;
+	uint64_t packs;
+	int done;                /* finished, failed or closed */
+	int cb_stopped;          /* the callback asked to stop */
+	int out_of_order;        /* the daemon skipped or repeated a pack */
+	uint64_t *bids;
+	uint32_t *blens;
+	size_t nbuf, batch;
+};
+
+UTIL_DEFINE_CLEANUP(seqpack_client_stream *, seqpack_client_stream_free)
+
+static seqpack_client_stream *find_stream(seqpack_client *c, uint32_t id)
+{
+	for (size_t i = 0; i < c->nstreams; i++)
+		if (c->streams[i]->id == id)
+			return c->streams[i];
+	return NULL;
+}
+
+int client_stream_event(seqpack_client *c, size_t length, seqpack_error *err)
+{
+	struct sp_rd r;
+	sp_rd_init(&r, c->in, length);
+	uint32_t sid = sp_get_u32(&r);
+	uint64_t pack = sp_get_u64(&r);
+	uint64_t used = sp_get_u64(&r);
+	uint32_t count = sp_get_u32(&r);
+	if (r.bad || sp_rd_left(&r) / 8 != count || sp_rd_left(&r) % 8)
+		return client_broken(c, SEQPACK_ERR_PROTOCOL, err,
+				     "malformed stream pack event");
+	seqpack_client_stream *s = find_stream(c, sid);
+	if (!s)
+		return client_broken(c, SEQPACK_ERR_PROTOCOL, err,
+				     "pack event for a stream we do not have");
+	if (s->cb_stopped || s->out_of_order)
+		return SEQPACK_OK;
+	if (pack != s->packs || count == 0 || used > s->params.capacity) {
+		s->out_of_order = 1;
+		return SEQPACK_OK;
+	}
+	if (count > c->idscap) {
+		uint64_t *p = realloc(c->ids, (size_t)count * sizeof(*p));
+		if (!p)
+			return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+		c->ids = p;
+		c->idscap = count;
+	}
+	for (uint32_t i = 0; i < count; i++)
+		c->ids[i] = sp_get_u64(&r);
+	s->packs++;
+	if (s->cb(s->ctx, pack, c->ids, count, used))
+		s->cb_stopped = 1;
+	return SEQPACK_OK;
+}
+
+void client_streams_close(seqpack_client *c)
+{
+	/* Streams left open die with the connection; the daemon frees its
+	 * side when it sees the close. */
+	for (size_t i = 0; i < c->nstreams; i++) {
+		c->streams[i]->c = NULL;
+		seqpack_client_stream_free(c->streams[i]);
+	}
+	free(c->streams);
+	free(c->ids);
+}
+
+SEQPACK_EXPORT int seqpack_client_stream_open(seqpack_client *c,
+					      const char *algorithm,
+					      const seqpack_params *params,
+					      seqpack_pack_cb cb, void *ctx,
+					      seqpack_client_stream **ret,
+					      seqpack_error *err)
+{
+	if (!c || !cb || !ret)
+		return seterr(err, SEQPACK_ERR_INVALID,
+			      "client, callback and ret are required");
+	int rc = client_check_request(algorithm, params, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	/* Not linked to c until the daemon has opened it: until then its
+	 * free releases the buffers only. */
+	_cleanup_(seqpack_client_stream_freep) seqpack_client_stream *s =
+		calloc(1, sizeof(*s));
+	seqpack_client_stream **st = realloc(c->streams,
+					     (c->nstreams + 1) * sizeof(*st));
+	if (st)
+		c->streams = st;
+	if (s) {
+		/* a batch (8 + 12 per item) must fit in one request */
+		s->batch = STREAM_BATCH;
+		if (c->info.max_request_bytes / 12 < s->batch + 1)
+			s->batch = c->info.max_request_bytes / 12 - 1;
+	}
+	if (s && s->batch) {
+		s->bids = malloc(s->batch * sizeof(*s->bids));
+		s->blens = malloc(s->batch * sizeof(*s->blens));
+	}
+	if (!s || !st || !s->bids || !s->blens)
+		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+	client_begin(c, SP_STREAM_OPEN);
+	sp_put_str(&c->out, algorithm);
+	sp_put_params(&c->out, params);
+	struct sp_rd r;
+	rc = client_call(c, CLIENT_SHORT_REPLY, &r, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	s->id = sp_get_u32(&r);
+	if (r.bad || find_stream(c, s->id))
+		return client_broken(c, SEQPACK_ERR_PROTOCOL, err,
+				     "malformed STREAM_OPEN reply");
+	s->c = c;
+	s->params = *params;
+	s->cb = cb;
+	s->ctx = ctx;
+	c->streams[c->nstreams++] = s;
+	*ret = TAKE_PTR(s);
+	return SEQPACK_OK;
+}
+
+/* Map what happened to the stream during a request onto the call's
+ * status, as seqpack_stream_* would report it. */
+static int stream_outcome(seqpack_client_stream *s, int rc,
+			  seqpack_error *err)
+{
+	if (rc == SEQPACK_OK && s->out_of_order)
+		rc = seterr(err, SEQPACK_ERR_PROTOCOL,
+			    "seqpackd sent stream packs out of order");
+	else if (rc == SEQPACK_OK && s->cb_stopped)
+		rc = seterr(err, SEQPACK_ERR_CALLBACK,
+			    "the pack callback asked to stop after pack %llu",
+			    (unsigned long long)(s->packs - 1));
+	if (rc != SEQPACK_OK)
+		s->done = 1;
+	return rc;
+}
+
+/* A request on the daemon's side of s that carries only its id. */
+static void begin_stream_request(seqpack_client_stream *s, uint16_t type)
+{
+	client_begin(s->c, type);
+	sp_put_u32(&s->c->out, s->id);
+}
+
+static int stream_ready(seqpack_client_stream *s, seqpack_error *err)
+{
+	if (!s)
+		return seterr(err, SEQPACK_ERR_INVALID, "stream is NULL");
+	if (!s->c)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "the stream's connection is closed");
+	if (s->done)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "stream is finished or failed; no more pushes");
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT int seqpack_client_stream_flush(seqpack_client_stream *s,
+					       seqpack_error *err)
+{
+	int rc = stream_ready(s, err);
+	if (rc != SEQPACK_OK || s->nbuf == 0)
+		return rc;
+	seqpack_client *c = s->c;
+	begin_stream_request(s, SP_STREAM_PUSH);
+	sp_put_u32(&c->out, (uint32_t)s->nbuf);
+	if (sp_buf_reserve(&c->out, s->nbuf * 12) == 0)
+		for (size_t i = 0; i < s->nbuf; i++) {
+			sp_put_u64(&c->out, s->bids[i]);
+			sp_put_u32(&c->out, s->blens[i]);
+		}
+	s->nbuf = 0;
+	struct sp_rd r;
+	rc = client_call(c, CLIENT_SHORT_REPLY, &r, err);
+	return stream_outcome(s, rc, err);
+}
+
+SEQPACK_EXPORT int seqpack_client_stream_push(seqpack_client_stream *s,
+					      uint64_t id, uint32_t length,
+					      seqpack_error *err)
+{
+	int rc = stream_ready(s, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	if (length == 0)
+		return seterr(err, SEQPACK_ERR_LENGTH,
+			      "sequence %llu has length 0 (empty sequences cannot be packed)",
+			      (unsigned long long)id);
+	if (length > s->params.capacity)
+		return seterr(err, SEQPACK_ERR_LENGTH,
+			      "sequence %llu has length %u > capacity %u",
+			      (unsigned long long)id, length,
+			      s->params.capacity);
+	s->bids[s->nbuf] = id;
+	s->blens[s->nbuf] = length;
+	if (++s->nbuf == s->batch)
+		return seqpack_client_stream_flush(s, err);
+	return SEQPACK_OK;
+}
+
+SEQPACK_EXPORT int seqpack_client_stream_finish(seqpack_client_stream *s,
+						seqpack_error *err)
+{
+	int rc = seqpack_client_stream_flush(s, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	begin_stream_request(s, SP_STREAM_FINISH);
+	struct sp_rd r;
+	rc = client_call(s->c, CLIENT_SHORT_REPLY, &r, err);
+	rc = stream_outcome(s, rc, err);
+	s->done = 1;
+	/* the daemon dropped its side after a finish, whatever the outcome */
+	s->id = UINT32_MAX;
+	return rc;
+}
+
+SEQPACK_EXPORT uint64_t seqpack_client_stream_packs(
+	const seqpack_client_stream *s)
+{
+	return s ? s->packs : 0;
+}
+
+SEQPACK_EXPORT seqpack_client_stream *seqpack_client_stream_free(
+	seqpack_client_stream *s)
+{
+	if (!s)
+		return NULL;
+	seqpack_client *c = s->c;
+	if (c) {
+		if (s->id != UINT32_MAX && !c->broken) {
+			struct sp_rd r;
+			begin_stream_request(s, SP_STREAM_CLOSE);
+			(void)client_call(c, CLIENT_SHORT_REPLY, &r, NULL);
+		}
+		for (size_t i = 0; i < c->nstreams; i++)
+			if (c->streams[i] == s) {
+				c->streams[i] = c->streams[--c->nstreams];
+				break;
+			}
+	}
+	free(s->bids);
+	free(s->blens);
+	free(s);
+	return NULL;
+}
