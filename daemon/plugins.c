@@ -1,10 +1,14 @@
 /* The registry the daemon serves, at start and on each SIGHUP: a plugin
  * that fails to load is a warning, not a reason to stop serving the
  * others, so what was loaded is logged by name. */
-#include <stdio.h>
-
 #include "log.h"
 #include "plugins.h"
+#include "util/strbuf-internal.h"
+
+static const char *plugin_name(const void *reg, size_t i)
+{
+	return seqpack_registry_get(reg, i)->name;
+}
 
 static void log_diagnostics(seqpack_registry *reg)
 {
@@ -22,12 +26,8 @@ int plugins_open(const struct config *cfg, seqpack_registry **ret)
 	}
 	log_diagnostics(*ret);
 	size_t n = seqpack_registry_count(*ret);
-	char names[512] = "";
-	size_t used = 0;
-	for (size_t i = 0; i < n && used < sizeof(names) - 40; i++)
-		used += (size_t)snprintf(names + used, sizeof(names) - used,
-					 "%s%s", i ? " " : "",
-					 seqpack_registry_get(*ret, i)->name);
+	char names[512];
+	util_join(names, sizeof(names), " ", plugin_name, *ret, n);
 	log_info("%zu algorithms loaded: %s", n, names);
 	return 0;
 }
