@@ -200,15 +200,9 @@ SEQPACK_EXPORT int seqpack_client_stream_push(seqpack_client_stream *s,
 	int rc = stream_ready(s, err);
 	if (rc != SEQPACK_OK)
 		return rc;
-	if (length == 0)
-		return seterr(err, SEQPACK_ERR_LENGTH,
-			      "sequence %llu has length 0 (empty sequences cannot be packed)",
-			      (unsigned long long)id);
-	if (length > s->params.capacity)
-		return seterr(err, SEQPACK_ERR_LENGTH,
-			      "sequence %llu has length %u > capacity %u",
-			      (unsigned long long)id, length,
-			      s->params.capacity);
+	rc = seqpack_length_check_(id, length, s->params.capacity, err);
+	if (rc != SEQPACK_OK)
+		return rc;
 	s->bids[s->nbuf] = id;
 	s->blens[s->nbuf] = length;
 	if (++s->nbuf == s->batch)

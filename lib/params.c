@@ -92,6 +92,20 @@ uint32_t seqpack_lengths_scan_(const uint32_t *lengths, size_t n,
 	return hi;
 }
 
+int seqpack_length_check_(uint64_t id, uint32_t length, uint32_t capacity,
+			  seqpack_error *err)
+{
+	if (length == 0)
+		return seterr(err, SEQPACK_ERR_LENGTH,
+			      "sequence %llu has length 0 (empty sequences cannot be packed)",
+			      (unsigned long long)id);
+	if (length > capacity)
+		return seterr(err, SEQPACK_ERR_LENGTH,
+			      "sequence %llu has length %u > capacity %u",
+			      (unsigned long long)id, length, capacity);
+	return SEQPACK_OK;
+}
+
 int seqpack_lengths_sum_(const uint32_t *lengths, size_t n,
 			 uint32_t capacity, uint64_t *total,
 			 seqpack_error *err)
@@ -114,14 +128,9 @@ int seqpack_lengths_sum_(const uint32_t *lengths, size_t n,
 		return SEQPACK_OK;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (lengths[i] == 0)
-			return seterr(err, SEQPACK_ERR_LENGTH,
-				      "sequence %zu has length 0 (empty sequences cannot be packed)",
-				      i);
-		if (lengths[i] > capacity)
-			return seterr(err, SEQPACK_ERR_LENGTH,
-				      "sequence %zu has length %u > capacity %u",
-				      i, lengths[i], capacity);
+		int rc = seqpack_length_check_(i, lengths[i], capacity, err);
+		if (rc != SEQPACK_OK)
+			return rc;
 	}
 	return SEQPACK_OK; /* not reached: hi >= capacity names a culprit */
 }

@@ -91,8 +91,9 @@ static int after_plugin(seqpack_stream *s, int rc, seqpack_error *perr,
 	if (s->plugin_fault)
 		return seterr(err, SEQPACK_ERR_VERIFY, "%s", s->fault);
 	if (rc == SEQPACK_ERR_CALLBACK)
+		/* packs counts the refused pack too: name its number. */
 		return seterr(err, rc, "the pack callback asked to stop after pack %llu",
-			      (unsigned long long)s->packs);
+			      (unsigned long long)(s->packs - 1));
 	rc = plugin_status(rc);
 	return seterr(err, rc, "%s: %s", s->e->info.name,
 		      perr->message[0] ? perr->message : seqpack_strerror(rc));
@@ -106,17 +107,11 @@ SEQPACK_EXPORT int seqpack_stream_push(seqpack_stream *s, uint64_t id,
 	if (s->finished)
 		return seterr(err, SEQPACK_ERR_STATE,
 			      "stream is finished or failed; no more pushes");
-	if (length == 0)
-		return seterr(err, SEQPACK_ERR_LENGTH,
-			      "sequence %llu has length 0 (empty sequences cannot be packed)",
-			      (unsigned long long)id);
-	if (length > s->params.capacity)
-		return seterr(err, SEQPACK_ERR_LENGTH,
-			      "sequence %llu has length %u > capacity %u",
-			      (unsigned long long)id, length,
-			      s->params.capacity);
+	int rc = seqpack_length_check_(id, length, s->params.capacity, err);
+	if (rc != SEQPACK_OK)
+		return rc;
 	seqpack_error perr = {0};
-	int rc = s->e->desc->stream_push(s->ps, id, length, &perr);
+	rc = s->e->desc->stream_push(s->ps, id, length, &perr);
 	return after_plugin(s, rc, &perr, err);
 }
 

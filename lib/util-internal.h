@@ -22,6 +22,12 @@ uint32_t seqpack_lengths_scan_(const uint32_t *lengths, size_t n,
 			       uint64_t *total)
 	__attribute__((visibility("hidden")));
 
+/* The check of one length every packing call makes: SEQPACK_ERR_LENGTH
+ * naming sequence id when length is 0 or above capacity. */
+int seqpack_length_check_(uint64_t id, uint32_t length, uint32_t capacity,
+			  seqpack_error *err)
+	__attribute__((visibility("hidden")));
+
 /* seqpack_lengths_check() that also returns the sum of the lengths in
  * *total (when not NULL), from the same pass over the input. */
 int seqpack_lengths_sum_(const uint32_t *lengths, size_t n,

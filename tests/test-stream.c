@@ -480,6 +480,10 @@ START_TEST(test_stream_callback_stops)
 		ck_assert_int_eq(rc, SEQPACK_ERR_CALLBACK);
 		ck_assert_int_eq(err.status, SEQPACK_ERR_CALLBACK);
 		ck_assert_uint_eq(rec.packs, 1);
+		/* The message names the pack the callback refused: the
+		 * first, pack 0 (it said "pack 1" before). */
+		ck_assert_str_eq(err.message,
+				 "the pack callback asked to stop after pack 0");
 		ck_assert_int_eq(seqpack_stream_push(s, ID(9), 1, &err),
 				 SEQPACK_ERR_STATE);
 		seqpack_stream_free(s);

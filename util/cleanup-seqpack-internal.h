@@ -1,5 +1,6 @@
-/* _cleanup_ helpers for the library's own public objects, for the
- * programs that use them (daemon, tools, tests).  Private. */
+/* _cleanup_ helpers for the library's own public objects, for the code
+ * that uses them: the daemon, the tools, the tests and the library's
+ * client.  Private. */
 #ifndef SEQPACK_UTIL_CLEANUP_SEQPACK_INTERNAL_H
 #define SEQPACK_UTIL_CLEANUP_SEQPACK_INTERNAL_H
 
