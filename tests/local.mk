@@ -44,7 +44,8 @@ tests_test_stream_LDADD = $(TESTLIB_LDADD)
 TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/badabi.la tests/plugins/noentry.la \
 	tests/plugins/badname.la tests/plugins/nopack.la \
-	tests/plugins/liar.la tests/plugins/failer.la tests/dup/nf.la
+	tests/plugins/liar.la tests/plugins/failer.la tests/dup/nf.la \
+	tests/deaf/deaf.la
 tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
 tests_plugins_badabi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_noentry_la_SOURCES = tests/plugins/noentry.c
@@ -59,6 +60,10 @@ tests_plugins_failer_la_SOURCES = tests/plugins/failer.c
 tests_plugins_failer_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_dup_nf_la_SOURCES = tests/dup/nf.c
 tests_dup_nf_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+# A streaming plugin that ignores emit()'s refusal, alone in its directory
+# so that the registry tests' counts of tests/plugins stay as they are.
+tests_deaf_deaf_la_SOURCES = tests/deaf/deaf.c
+tests_deaf_deaf_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 include $(srcdir)/tests/cli.mk
 

@@ -2,7 +2,8 @@
  * packs emitted before finish are final, the union of all packs is a
  * valid packing of everything pushed, the open-bin bound holds, bad
  * lengths are refused naming the id, offline algorithms refuse to stream,
- * and a callback can stop the stream.
+ * a callback can stop the stream but not re-enter it, and a plugin that
+ * ignores emit()'s refusal or loses a sequence fails the stream.
  *
  * Iteration counts scale with $SEQPACK_TEST_SCALE (default 1). */
 #include <stdio.h>
@@ -493,6 +494,154 @@ START_TEST(test_stream_callback_stops)
 }
 END_TEST
 
+/* A plugin that ignores emit()'s refusal (tests/deaf) cannot make the
+ * stream pass: the core refuses every later pack and fails the call, and
+ * a sequence it never emits fails finish.  Before the fix every call
+ * below returned SEQPACK_OK. */
+struct count_cb {
+	uint64_t packs;
+	int stop_at; /* return non-zero at this pack (-1: never) */
+};
+
+static int count_cb(void *ctx, uint64_t pack, const uint64_t *ids,
+		    size_t count, uint64_t used)
+{
+	struct count_cb *c = ctx;
+	c->packs++;
+	return (int64_t)pack == c->stop_at;
+}
+
+static seqpack_stream *deaf_stream(seqpack_registry **reg, uint64_t seed,
+				   struct count_cb *c)
+{
+	char *dir = tl_builddir_path("tests/deaf");
+	seqpack_error err = {0};
+	ck_assert_int_eq(seqpack_registry_open(dir, reg, &err), SEQPACK_OK);
+	free(dir);
+	seqpack_params p;
+	seqpack_params_init(&p);
+	p.capacity = 10;
+	p.seed = seed;
+	seqpack_stream *s = NULL;
+	ck_assert_msg(seqpack_stream_open(*reg, "deaf", &p, count_cb, c, &s,
+					  &err) == SEQPACK_OK,
+		      "deaf: %s", err.message);
+	return s;
+}
+
+START_TEST(test_stream_deaf_plugin_stopped)
+{
+	seqpack_registry *reg;
+	struct count_cb c = {0, 0};
+	seqpack_stream *s = deaf_stream(&reg, 0, &c);
+	seqpack_error err = {0};
+	ck_assert_int_eq(seqpack_stream_push(s, 0, 3, &err),
+			 SEQPACK_ERR_CALLBACK);
+	ck_assert_int_eq(seqpack_stream_push(s, 1, 3, &err), SEQPACK_ERR_STATE);
+	ck_assert_uint_eq(c.packs, 1);
+	seqpack_stream_free(s);
+	seqpack_registry_unref(reg);
+}
+END_TEST
+
+START_TEST(test_stream_deaf_plugin_fault)
+{
+	seqpack_registry *reg;
+	struct count_cb c = {0, -1};
+	seqpack_stream *s = deaf_stream(&reg, 1, &c);
+	seqpack_error err = {0};
+	ck_assert_int_eq(seqpack_stream_push(s, 0, 3, &err), SEQPACK_OK);
+	ck_assert_int_eq(seqpack_stream_push(s, 1, 3, &err), SEQPACK_ERR_VERIFY);
+	ck_assert_has(err.message, "plugin deaf emitted pack 1");
+	ck_assert_int_eq(seqpack_stream_push(s, 2, 3, &err), SEQPACK_ERR_STATE);
+	ck_assert_uint_eq(c.packs, 1);
+	seqpack_stream_free(s);
+	seqpack_registry_unref(reg);
+}
+END_TEST
+
+START_TEST(test_stream_deaf_plugin_loses)
+{
+	seqpack_registry *reg;
+	struct count_cb c = {0, -1};
+	seqpack_stream *s = deaf_stream(&reg, 2, &c);
+	seqpack_error err = {0};
+	for (uint64_t id = 0; id < 4; id++)
+		ck_assert_int_eq(seqpack_stream_push(s, id, 3, &err), SEQPACK_OK);
+	ck_assert_int_eq(seqpack_stream_finish(s, &err), SEQPACK_ERR_VERIFY);
+	ck_assert_str_eq(err.message,
+			 "plugin deaf emitted 3 of the 4 sequences pushed");
+	ck_assert_uint_eq(c.packs, 3);
+	seqpack_stream_free(s);
+	seqpack_registry_unref(reg);
+}
+END_TEST
+
+/* The callback may not re-enter the stream that calls it: push and
+ * finish are refused with SEQPACK_ERR_STATE (bf's stream crashed under
+ * ASan before), and a free from the callback takes effect when the
+ * plugin returns, the outer call saying so. */
+struct reenter {
+	seqpack_stream *s;
+	int do_free;
+	int inner_push, inner_finish;
+	uint64_t packs;
+};
+
+static int reenter_cb(void *ctx, uint64_t pack, const uint64_t *ids,
+		      size_t count, uint64_t used)
+{
+	struct reenter *r = ctx;
+	seqpack_error err = {0};
+	r->packs++;
+	if (r->do_free) {
+		seqpack_stream_free(r->s);
+		return 0;
+	}
+	r->inner_push = seqpack_stream_push(r->s, 1000 + pack, 1, &err);
+	r->inner_finish = seqpack_stream_finish(r->s, &err);
+	return 0;
+}
+
+START_TEST(test_stream_reentry_refused)
+{
+	const char *alg = tl_streaming[_i];
+	seqpack_registry *reg = tl_registry();
+	tl_require(reg, alg);
+	for (int do_free = 0; do_free < 2; do_free++) {
+		seqpack_params p;
+		seqpack_params_init(&p);
+		p.capacity = 10;
+		p.max_open = 1;
+		struct reenter r = {NULL, do_free, -1, -1, 0};
+		seqpack_error err = {0};
+		ck_assert_int_eq(seqpack_stream_open(reg, alg, &p, reenter_cb,
+						     &r, &r.s, &err),
+				 SEQPACK_OK);
+		/* Sequences of 6 cannot share a bin: the second push or the
+		 * finish closes a pack and runs the callback. */
+		int rc = seqpack_stream_push(r.s, 0, 6, &err);
+		if (rc == SEQPACK_OK && r.packs == 0)
+			rc = seqpack_stream_push(r.s, 1, 6, &err);
+		if (rc == SEQPACK_OK && r.packs == 0)
+			rc = seqpack_stream_finish(r.s, &err);
+		ck_assert_msg(r.packs >= 1, "%s: no pack emitted", alg);
+		if (do_free) {
+			ck_assert_int_eq(rc, SEQPACK_ERR_STATE);
+			ck_assert_str_eq(err.message,
+					 "stream freed from its own pack callback");
+			continue; /* the stream is gone */
+		}
+		ck_assert_int_eq(r.inner_push, SEQPACK_ERR_STATE);
+		ck_assert_int_eq(r.inner_finish, SEQPACK_ERR_STATE);
+		ck_assert_msg(rc == SEQPACK_OK, "%s: %s", alg, err.message);
+		ck_assert_int_eq(seqpack_stream_finish(r.s, &err), SEQPACK_OK);
+		seqpack_stream_free(r.s);
+	}
+	seqpack_registry_unref(reg);
+}
+END_TEST
+
 /* Dropping a stream without finishing it frees everything (checked by
  * valgrind/ASan) and emits nothing more. */
 START_TEST(test_stream_free_unfinished)
@@ -541,6 +690,10 @@ static Suite *stream_suite(void)
 	tcase_add_loop_test(tc, test_stream_free_unfinished, 0, TL_NSTREAMING);
 	tcase_add_loop_test(tc, test_stream_close_fullest, 0, 3);
 	tcase_add_test(tc, test_stream_offline_refused);
+	tcase_add_test(tc, test_stream_deaf_plugin_stopped);
+	tcase_add_test(tc, test_stream_deaf_plugin_fault);
+	tcase_add_test(tc, test_stream_deaf_plugin_loses);
+	tcase_add_loop_test(tc, test_stream_reentry_refused, 0, TL_NSTREAMING);
 	suite_add_tcase(s, tc);
 	return s;
 }

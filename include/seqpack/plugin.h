@@ -47,7 +47,10 @@ typedef struct seqpack_plugin_output {
 } seqpack_plugin_output;
 
 /** Emit callback handed to stream_open(): call it once per closed pack.
- *  A non-zero return must be passed back as the push/finish status. */
+ *  A non-zero return must be passed back as the push/finish status; the
+ *  core refuses every later emit of the stream and fails the call with
+ *  its own status even when the plugin returns SEQPACK_OK.  By finish
+ *  every sequence pushed must have been emitted exactly once. */
 typedef int (*seqpack_plugin_emit_fn)(void *emit_ctx, const uint64_t *ids,
 				      size_t count, uint64_t used);
 
@@ -74,7 +77,12 @@ typedef struct seqpack_plugin {
 		    seqpack_error *err);
 
 	/* Streaming (required with SEQPACK_FLAG_STREAMING).  The core checks
-	 * each length before push and numbers the packs. */
+	 * each length before push and numbers the packs.  Threads: the core
+	 * calls one stream's hooks from one thread at a time and never
+	 * re-entrantly (the caller's callback cannot push into the stream
+	 * emit is running for), so a stream needs no lock; different
+	 * streams, and pack() on different states, may run at once on
+	 * different threads. */
 	void *(*stream_open)(const seqpack_params *params,
 			     seqpack_plugin_emit_fn emit, void *emit_ctx,
 			     seqpack_error *err);

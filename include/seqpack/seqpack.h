@@ -261,7 +261,12 @@ int seqpack_workspace_pack(seqpack_workspace *ws, const char *algorithm,
 /** Called once per closed pack, in pack order (pack = 0, 1, 2, ...).
  *  ids are the caller's ids in placement order.  A pack once emitted is
  *  final.  Return 0 to go on, non-zero to make the current push/finish
- *  fail with SEQPACK_ERR_CALLBACK. */
+ *  fail with SEQPACK_ERR_CALLBACK (no pack reaches the callback after
+ *  that).  The callback runs inside push or finish, on the caller's
+ *  thread: it must not push to or finish its own stream (refused with
+ *  SEQPACK_ERR_STATE); freeing it there takes effect when the plugin
+ *  returns, and that push/finish then returns SEQPACK_ERR_STATE (the
+ *  stream is gone: do not use it again). */
 typedef int (*seqpack_pack_cb)(void *ctx, uint64_t pack, const uint64_t *ids,
 			       size_t count, uint64_t used);
 
@@ -278,7 +283,9 @@ int seqpack_stream_open(seqpack_registry *reg, const char *algorithm,
 int seqpack_stream_push(seqpack_stream *s, uint64_t id, uint32_t length,
 			seqpack_error *err);
 
-/** Emit every pack still open.  After finish only free is valid. */
+/** Emit every pack still open.  After finish only free is valid.
+ *  SEQPACK_ERR_VERIFY when the plugin did not emit every sequence
+ *  pushed (or emitted a pack that breaks the rules at any point). */
 int seqpack_stream_finish(seqpack_stream *s, seqpack_error *err);
 
 /** Number of packs emitted so far. */
