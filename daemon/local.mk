@@ -7,6 +7,7 @@ daemon_seqpackd_SOURCES = \
 	daemon/log.c daemon/log.h \
 	daemon/sd.c daemon/sd.h \
 	daemon/listen.c daemon/listen.h \
+	daemon/fdlimit.c daemon/fdlimit.h \
 	daemon/access.c daemon/access.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/server.c daemon/server.h \

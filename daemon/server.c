@@ -18,6 +18,7 @@
 #include "access.h"
 #include "conn.h"
 #include "dispatch.h"
+#include "fdlimit.h"
 #include "listen.h"
 #include "log.h"
 #include "plugins.h"
@@ -36,7 +37,18 @@ struct server {
 	struct listener lis;
 	struct conn_table tab;
 	uint64_t wd_interval_ms, wd_next_ms;
+	/* Out of descriptors: the listener is out of epoll until then
+	 * (0: listening), and the next message may be logged at log_ms. */
+	uint64_t accept_resume_ms, accept_log_ms;
+	unsigned accept_failures;
 };
+
+/* How long accepting pauses when descriptors or memory run out: a
+ * level-triggered listener would otherwise make every epoll_wait return
+ * at once, and the loop spin at full CPU until a descriptor frees. */
+#define ACCEPT_PAUSE_MS 100
+/* At most one message about it per interval. */
+#define ACCEPT_LOG_MS 10000
 
 /* Whatever of s was set up, in the reverse order. */
 static void server_done(struct server *s)
@@ -64,6 +76,32 @@ static void conn_reject(int fd, int status, const char *msg)
 	sp_buf_free(&b);
 }
 
+static void accept_pause(struct server *s, int error)
+{
+	uint64_t now = util_now_ms();
+	struct epoll_event e = {.events = 0, .data.ptr = &s->lis};
+	epoll_ctl(s->ep, EPOLL_CTL_MOD, s->lis.fd, &e);
+	s->accept_resume_ms = now + ACCEPT_PAUSE_MS;
+	s->accept_failures++;
+	if (now < s->accept_log_ms)
+		return;
+	log_warn("accept: %s; not accepting for %d ms (%u times since the last message)",
+		 strerror(error), ACCEPT_PAUSE_MS, s->accept_failures);
+	s->accept_failures = 0;
+	s->accept_log_ms = now + ACCEPT_LOG_MS;
+}
+
+static void accept_resume(struct server *s, uint64_t now)
+{
+	if (!s->accept_resume_ms || now < s->accept_resume_ms)
+		return;
+	s->accept_resume_ms = 0;
+	if (s->tab.stopping || s->lis.fd < 0)
+		return; /* begin_stop() took the listener out for good */
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &s->lis};
+	epoll_ctl(s->ep, EPOLL_CTL_MOD, s->lis.fd, &e);
+}
+
 static void accept_all(struct server *s)
 {
 	for (;;) {
@@ -72,7 +110,10 @@ static void accept_all(struct server *s)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(s, errno);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_warn("accept: %s", strerror(errno));
 			return;
 		}
@@ -242,6 +283,8 @@ static void loop(struct server *s)
 		uint64_t wake = next_deadline;
 		if (s->wd_interval_ms && s->wd_next_ms < wake)
 			wake = s->wd_next_ms;
+		if (s->accept_resume_ms && s->accept_resume_ms < wake)
+			wake = s->accept_resume_ms;
 		int timeout = -1;
 		if (wake != UINT64_MAX)
 			timeout = wake <= t ? 0
@@ -279,6 +322,7 @@ static void loop(struct server *s)
 		if (accept_ready && !s->tab.stopping)
 			accept_all(s);
 		t = util_now_ms();
+		accept_resume(s, t);
 		next_deadline = timeouts_check(&s->tab, t);
 		if (s->wd_interval_ms && t >= s->wd_next_ms) {
 			sdx_notify("WATCHDOG=1");
@@ -314,6 +358,7 @@ int server_run(struct config *cfg)
 	if (setup(&s) != 0)
 		return 1;
 	resolve_cpus(cfg);
+	fdlimit_raise(cfg);
 	if (pool_start(cfg->threads, s.efd) != 0) {
 		log_err("cannot start the worker pool");
 		pool_stop();

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -560,6 +561,79 @@ START_TEST(idle_and_max_clients)
 }
 END_TEST
 
+/* Descriptor exhaustion: with the daemon's RLIMIT_NOFILE a few above what
+ * it holds, a crowd of clients makes accept() fail with EMFILE.  The
+ * listener then stays readable (level-triggered), and the loop used to
+ * spin, logging "accept: Too many open files" on every turn (~150,000
+ * times a second).  Now it stops accepting for a moment and says so at
+ * most once per ten seconds; the connections it holds are served
+ * meanwhile, and it accepts again once descriptors free. */
+static unsigned count_in_log(const struct td *d, const char *what)
+{
+	FILE *f = fopen(d->log, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[512];
+	unsigned n = 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	fclose(f);
+	return n;
+}
+
+START_TEST(descriptor_exhaustion)
+{
+	struct td d2;
+	td_start(&d2, NULL, NULL);
+	int first = td_connect_raw(&d2);
+	hello_works(first, 1);
+	struct rlimit rl;
+	rl.rlim_cur = rl.rlim_max = td_fd_count(d2.pid) + 3;
+	ck_assert_int_eq(prlimit(d2.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+
+	enum { CROWD = 40, TRIPS = 300 };
+	int crowd[CROWD];
+	for (int i = 0; i < CROWD; i++)
+		crowd[i] = td_connect_raw(&d2); /* queued in the backlog */
+	/* Round trips on the connection the daemon holds: each wakes the
+	 * loop, which then finds the listener readable. */
+	for (unsigned i = 0; i < TRIPS; i++)
+		hello_works(first, 2 + i);
+	unsigned logged = count_in_log(&d2, "accept: Too many open files");
+	ck_assert_msg(logged >= 1, "the exhaustion was not logged");
+	ck_assert_msg(logged <= 2, "\"accept: Too many open files\" logged %u times",
+		      logged);
+
+	/* Descriptors free: the daemon accepts again and serves. */
+	for (int i = 0; i < CROWD; i++)
+		close(crowd[i]);
+	close(first);
+	int later = td_connect_raw(&d2);
+	hello_works(later, 1);
+	close(later);
+	ck_assert_int_eq(td_stop(&d2), 0);
+}
+END_TEST
+
+/* At start the soft descriptor limit is raised to the hard one. */
+START_TEST(descriptor_limit_raised)
+{
+	struct rlimit mine, low;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &mine), 0);
+	ck_assert_msg(mine.rlim_max > 200, "hard RLIMIT_NOFILE %llu too low for the test",
+		      (unsigned long long)mine.rlim_max);
+	low = mine;
+	low.rlim_cur = 100; /* inherited by the daemon */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	struct td d2;
+	td_start(&d2, NULL, NULL);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &mine), 0);
+	struct rlimit theirs;
+	ck_assert_int_eq(prlimit(d2.pid, RLIMIT_NOFILE, NULL, &theirs), 0);
+	ck_assert_uint_eq(theirs.rlim_cur, mine.rlim_max);
+	ck_assert_int_eq(td_stop(&d2), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("daemon-bad-input");
@@ -578,5 +652,11 @@ int main(void)
 	tcase_add_test(tc, client_that_never_reads);
 	tcase_add_test(tc, idle_and_max_clients);
 	suite_add_tcase(s, tc);
+	/* Daemons of their own, without the fixture's client. */
+	TCase *fds = tcase_create("descriptors");
+	tcase_set_timeout(fds, 300);
+	tcase_add_test(fds, descriptor_exhaustion);
+	tcase_add_test(fds, descriptor_limit_raised);
+	suite_add_tcase(s, fds);
 	return tl_run(s);
 }
