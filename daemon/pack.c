@@ -191,16 +191,15 @@ int handle_pack_shm(struct pack_ws *w, struct job *j, const char **algo)
 				    (unsigned long long)roff, shm->size);
 	if ((rc = lengths_room(w, j, n)) != SEQPACK_OK)
 		return rc;
-	/* the client's layout puts lengths and result side by side */
-	uint64_t lo = loff < roff ? loff : roff;
-	uint64_t hi = roff + sp_shm_result_bytes(n);
-	if (loff + (uint64_t)n * 4 > hi)
-		hi = loff + (uint64_t)n * 4;
-	shm_populate(shm, (size_t)lo, (size_t)(hi - lo));
+	/* The lengths are read in full whatever they hold; the result's
+	 * pages only once the lengths passed, so that a refused request
+	 * commits no more of the region than a socket PACK's payload. */
+	shm_populate(shm, (size_t)loff, (size_t)n * 4, 0);
 	memcpy(w->lengths, shm->base + loff, (size_t)n * 4);
 	const seqpack_result *res;
 	if ((rc = run_pack(w, j, &q, &res, algo)) != SEQPACK_OK)
 		return rc;
+	shm_populate(shm, (size_t)roff, sp_shm_result_bytes(n), 1);
 	uint8_t *out = shm->base + roff;
 	memcpy(out, res->items, res->n * 4);
 	out += res->n * 4;

@@ -93,9 +93,10 @@ int shm_map(int memfd, uint64_t size, uint64_t limit, struct shm_region **ret,
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL */
 #endif
 
-void shm_populate(struct shm_region *r, size_t off, size_t len)
+void shm_populate(struct shm_region *r, size_t off, size_t len, int done)
 {
-	if (atomic_exchange(&r->populated, 1))
+	if (done ? atomic_exchange(&r->populated, 1)
+		 : atomic_load(&r->populated))
 		return;
 	size_t start = off & ~(size_t)4095;
 	size_t end = off + len;

@@ -19,9 +19,12 @@ struct shm_region {
 	atomic_int populated;       /* a worker mapped its pages in */
 };
 
-/* Map in the pages of [off, off + len) that a first request uses, in one
- * system call instead of a fault per page; later requests find them. */
-void shm_populate(struct shm_region *r, size_t off, size_t len);
+/* Map in the pages of [off, off + len), in one system call instead of a
+ * fault per page, until a request has succeeded on the region (later
+ * requests find them).  Only for pages a valid request is about to
+ * write or read in full: a failed request must not commit the rest of a
+ * sparse region; done, the request that succeeded says so. */
+void shm_populate(struct shm_region *r, size_t off, size_t len, int done);
 
 /* Check that fd is a memfd that cannot shrink below size bytes, and map
  * it shared, read-write.  fd is closed in every case.  Returns

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -492,6 +493,39 @@ END_TEST
 
 /* The client drops its side of the region mid-use: the daemon's mapping
  * keeps the memory alive, and a new connection works as before. */
+/* A refused PACK_SHM commits no more of the region than its lengths: the
+ * daemon used to populate the lengths and the whole result area before it
+ * checked the lengths, so a sparse region of zeros cost its full size in
+ * shared memory (charged to the daemon) for a request that failed. */
+START_TEST(refused_request_commits_little)
+{
+	struct td d;
+	td_start(&d, NULL, LIMITS);
+	int s = td_connect_raw(&d);
+	const size_t size = 4u << 20; /* 4 x max-request-size */
+	int fd = make_memfd(size, F_SEAL_SHRINK);
+	attach(s, 1, &fd, 1, size, SEQPACK_OK);
+	seqpack_params p;
+	seqpack_params_init(&p);
+	p.capacity = 10;
+	const uint32_t n = 100000; /* max-lengths; all zero in the hole */
+	const uint64_t roff = (uint64_t)n * 4;
+	ck_assert_ptr_nonnull(strstr(pack_shm(s, 2, "nf", &p, n, 0, roff,
+					      SEQPACK_ERR_LENGTH, NULL, NULL),
+				     "length 0"));
+	struct stat st;
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	uint64_t committed = (uint64_t)st.st_blocks * 512;
+	ck_assert_msg(committed <= roff + 2 * 4096,
+		      "a refused request committed %llu bytes of the region (lengths: %llu)",
+		      (unsigned long long)committed, (unsigned long long)roff);
+	list_works(s, 3);
+	close(fd);
+	close(s);
+	ck_assert_int_eq(td_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(client_goes_away)
 {
 	struct td d;
@@ -780,6 +814,7 @@ int main(void)
 	tcase_add_test(tc, region_reused_and_grown);
 	tcase_add_test(tc, bad_attach);
 	tcase_add_test(tc, bad_pack_shm);
+	tcase_add_test(tc, refused_request_commits_little);
 	tcase_add_test(tc, client_goes_away);
 	tcase_add_test(tc, verify_setting);
 	tcase_add_test(tc, fallback_to_socket);
