@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "tool.h"
-#include "util/names-internal.h"
 #include "util/strbuf-internal.h"
 
 static void vmessage(const char *cmd, const char *kind, const char *fmt,
@@ -46,18 +45,22 @@ int tool_usage_error(const struct tool *t, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int tool_common_option(struct tool *t, int c, const char *arg,
-		       void (*usage)(void), int *exit_now, int *status)
+/* Returns 1 when c was a common option, with *stop set when the command
+ * must stop with *status. */
+static int common_option(struct tool *t, int c, const char *arg,
+			 void (*usage)(void), int *stop, int *status)
 {
-	(void)arg;
 	switch (c) {
 	case 'h':
 		usage();
-		*exit_now = 1;
+		*stop = 1;
 		*status = EXIT_OK;
 		return 1;
 	case 'v':
 		t->verbose = 1;
+		return 1;
+	case OPT_SOCKET:
+		t->socket = arg;
 		return 1;
 	case '?':
 	case ':': {
@@ -71,13 +74,28 @@ int tool_common_option(struct tool *t, int c, const char *arg,
 			   c == ':' ? "missing value for option"
 				    : "unknown option",
 			   what, t->cmd);
-		*exit_now = 1;
+		*stop = 1;
 		*status = EXIT_USAGE;
 		return 1;
 	}
 	default:
 		return 0;
 	}
+}
+
+int tool_next_option(struct tool *t, int argc, char **argv,
+		     const char *shortopts, const struct option *longopts,
+		     void (*usage)(void), int *status)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		int stop = 0;
+		if (!common_option(t, c, optarg, usage, &stop, status))
+			return c;
+		if (stop)
+			return TOOL_OPT_STOP;
+	}
+	return -1;
 }
 
 void tool_print_diagnostics(const seqpack_registry *reg)
@@ -216,16 +234,4 @@ const char *tool_flag_names(uint32_t flags, const char *sep, char *buf,
 	util_join(buf, len, sep, flag_name_at, &flags,
 		  sizeof(flag_names) / sizeof(flag_names[0]));
 	return buf;
-}
-
-static const seqpack_plugin_info *registry_at(const void *reg, size_t i)
-{
-	return seqpack_registry_get(reg, i);
-}
-
-const char *tool_algorithm_list(const seqpack_registry *reg, uint32_t flags,
-				char *buf, size_t len)
-{
-	return util_plugin_names(buf, len, registry_at, reg,
-				 seqpack_registry_count(reg), flags);
 }

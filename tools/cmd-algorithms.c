@@ -1,13 +1,10 @@
 /* seqpack algorithms: list the loaded plugins. */
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "output.h"
 #include "remote.h"
 #include "tool.h"
-
-enum { OPT_JSON = OPT_LOCAL, OPT_SOCKET };
+#include "util/cleanup-seqpack-internal.h"
 
 /* The plugins to list: the local registry, or the daemon's list. */
 struct source {
@@ -100,26 +97,20 @@ static int run(struct tool *t, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TOOL_COMMON_LONGOPTS,
+		TOOL_SOCKET_LONGOPT,
 		{ "json", no_argument, NULL, 'j' },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
-	int json = 0, c;
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS "j",
-				longopts, NULL)) != -1) {
-		int stop = 0, status = 0;
-		if (tool_common_option(t, c, optarg, usage, &stop, &status)) {
-			if (stop)
-				return status;
-			continue;
-		}
+	int json = 0, c, status = EXIT_OK;
+	while ((c = tool_next_option(t, argc, argv, TOOL_COMMON_SHORTOPTS "j",
+				     longopts, usage, &status)) >= 0) {
 		if (c == 'j')
 			json = 1;
-		else if (c == OPT_SOCKET)
-			t->socket = optarg;
 		else
 			return tool_usage_error(t, "unhandled option");
 	}
+	if (c == TOOL_OPT_STOP)
+		return status;
 	if (optind < argc)
 		return tool_usage_error(t, "unexpected operand '%s'", argv[optind]);
 
@@ -127,12 +118,11 @@ static int run(struct tool *t, int argc, char **argv)
 	 * show the skipped ones here, verbose or not. */
 	int verbose = t->verbose;
 	struct source src = { NULL, NULL };
-	seqpack_algorithm_list *list = NULL;
+	_cleanup_algorithm_list_ seqpack_algorithm_list *list = NULL;
 	if (t->socket) {
-		seqpack_client *cl = remote_connect(t);
+		_cleanup_client_ seqpack_client *cl = remote_connect(t);
 		if (cl)
 			list = remote_list(t, cl);
-		seqpack_client_close(cl);
 		if (!list)
 			return EXIT_DAEMON;
 		src.list = list;
@@ -146,23 +136,12 @@ static int run(struct tool *t, int argc, char **argv)
 		src.reg = reg;
 	}
 
-	struct sbuf sb;
-	sb_init(&sb);
+	_cleanup_(sb_free) struct sbuf sb = { 0 };
 	if (json)
 		list_json(&sb, &src, verbose);
 	else
 		list_text(&sb, &src, verbose);
-	seqpack_algorithm_list_free(list);
-	int rc = EXIT_OK;
-	if (sb_failed(&sb)) {
-		tool_error(t, "out of memory");
-		rc = EXIT_PACK;
-	} else if (sb_write(&sb, stdout)) {
-		tool_error(t, "write error: %s", strerror(errno));
-		rc = EXIT_IO;
-	}
-	sb_free(&sb);
-	return rc;
+	return output_write(t, &sb);
 }
 
 const struct command cmd_algorithms = {

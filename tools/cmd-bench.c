@@ -22,10 +22,7 @@
 
 #define MAX_LIST 64
 
-enum {
-	OPT_SOCKET = OPT_LOCAL,
-	OPT_BUDGET,
-};
+enum { OPT_BUDGET = OPT_LOCAL };
 
 struct bench_opts {
 	const char *algs[MAX_LIST];
@@ -116,24 +113,19 @@ static int parse_opts(struct tool *t, int argc, char **argv,
 {
 	static const struct option longopts[] = {
 		TOOL_COMMON_LONGOPTS,
+		TOOL_SOCKET_LONGOPT,
 		{"algorithm", required_argument, NULL, 'a'},
 		{"capacity", required_argument, NULL, 'c'},
 		{"repeat", required_argument, NULL, 'r'},
 		{"budget", required_argument, NULL, OPT_BUDGET},
 		{"threads", required_argument, NULL, 't'},
-		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"json", no_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
 		{NULL, 0, NULL, 0}};
-	int ch;
-	while ((ch = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS "a:c:r:t:jq",
-				 longopts, NULL)) != -1) {
-		int stop = 0, status = 0;
-		if (tool_common_option(t, ch, optarg, usage, &stop, &status)) {
-			if (stop)
-				return status;
-			continue;
-		}
+	int ch, status = EXIT_OK;
+	while ((ch = tool_next_option(t, argc, argv,
+				      TOOL_COMMON_SHORTOPTS "a:c:r:t:jq",
+				      longopts, usage, &status)) >= 0) {
 		switch (ch) {
 		case 'a':
 			if (parse_algs(t, optarg, o) != 0)
@@ -163,9 +155,6 @@ static int parse_opts(struct tool *t, int argc, char **argv,
 					  &o->threads))
 				return EXIT_USAGE;
 			break;
-		case OPT_SOCKET:
-			o->socket = optarg;
-			break;
 		case 'j':
 			o->fmt = BENCH_JSON;
 			break;
@@ -176,6 +165,8 @@ static int parse_opts(struct tool *t, int argc, char **argv,
 			return tool_usage_error(t, "unhandled option");
 		}
 	}
+	if (ch == TOOL_OPT_STOP)
+		return status;
 	if (optind >= argc)
 		return tool_usage_error(t, "no length file given");
 	if (o->ncaps == 0)
@@ -395,8 +386,7 @@ static int bench_main(struct tool *t, int argc, char **argv)
 	int rc = parse_opts(t, argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	if (!o.socket)
-		o.socket = t->socket;
+	o.socket = t->socket;
 
 	/* Unknown algorithms fail before 1M-line files are read. */
 	struct bench_target tg;

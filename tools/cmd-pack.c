@@ -3,17 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend.h"
 #include "input.h"
 #include "output.h"
 #include "param-opts.h"
-#include "remote.h"
 #include "tool.h"
+#include "util/cleanup-seqpack-internal.h"
 
 enum {
 	OPT_NO_VERIFY = OPT_LOCAL,
 	OPT_NO_TIMING,
-	OPT_MAX_ITEMS,
-	OPT_SOCKET,
 };
 
 static void usage(void)
@@ -57,6 +56,7 @@ static int run(struct tool *t, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TOOL_COMMON_LONGOPTS,
+		TOOL_SOCKET_LONGOPT,
 		{ "algorithm", required_argument, NULL, 'a' },
 		{ "capacity", required_argument, NULL, 'c' },
 		{ "seed", required_argument, NULL, 's' },
@@ -66,21 +66,15 @@ static int run(struct tool *t, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "no-timing", no_argument, NULL, OPT_NO_TIMING },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct param_opts po;
 	param_opts_init(&po, DEFAULT_ALGORITHM);
 	struct output_opts oo = { .format = OUTPUT_JSON, .timing = 1 };
-	int c;
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS "a:c:s:t:k:m:o:",
-				longopts, NULL)) != -1) {
-		int stop = 0, status = 0;
-		if (tool_common_option(t, c, optarg, usage, &stop, &status)) {
-			if (stop)
-				return status;
-			continue;
-		}
+	int c, status = EXIT_OK;
+	while ((c = tool_next_option(t, argc, argv,
+				     TOOL_COMMON_SHORTOPTS "a:c:s:t:k:m:o:",
+				     longopts, usage, &status)) >= 0) {
 		int taken = param_option(t, c, optarg, &po);
 		if (taken < 0)
 			return EXIT_USAGE;
@@ -102,78 +96,46 @@ static int run(struct tool *t, int argc, char **argv)
 		case OPT_NO_TIMING:
 			oo.timing = 0;
 			break;
-		case OPT_SOCKET:
-			t->socket = optarg;
-			break;
 		default:
 			return tool_usage_error(t, "unhandled option");
 		}
 	}
+	if (c == TOOL_OPT_STOP)
+		return status;
 	const char *file;
-	if (tool_one_file(t, argc, argv, optind, &file))
-		return EXIT_USAGE;
-	if (param_opts_finish(t, &po))
+	if (param_opts_finish(t, &po, argc, argv, &file))
 		return EXIT_USAGE;
 
-	/* Unknown algorithms fail before the input is read, so a typo on a
-	 * pipeline does not first swallow gigabytes. */
-	seqpack_registry *reg = NULL;
-	seqpack_client *cl = NULL;
-	int remote = t->socket != NULL;
-	if (remote) {
-		int st = remote_open(t, po.algorithm, 0, &cl);
-		if (st)
-			return st;
-	} else if (!(reg = tool_registry(t))) {
-		return EXIT_PACK;
-	} else if (!seqpack_registry_find(reg, po.algorithm)) {
-		char list[512];
-		tool_error(t, "unknown algorithm '%s' (available: %s)", po.algorithm,
-			   tool_algorithm_list(reg, 0, list, sizeof(list)));
-		if (!t->verbose)
-			tool_print_diagnostics(reg);
-		return EXIT_USAGE;
-	}
-
-	struct lengths in = { 0 };
-	int rc = input_read(t, file, po.params.capacity, &in);
-	if (rc) {
-		lengths_free(&in);
-		seqpack_client_close(cl);
+	_cleanup_(backend_close) struct backend b = { NULL, NULL };
+	int rc = backend_open(t, po.algorithm, 0, &b);
+	if (rc)
 		return rc;
-	}
-	seqpack_result *res = NULL;
+	_cleanup_(lengths_free) struct lengths in = { 0 };
+	rc = input_read(t, file, po.params.capacity, &in);
+	if (rc)
+		return rc;
+	_cleanup_result_ seqpack_result *res = NULL;
 	seqpack_error err = { 0 };
-	if (remote)
-		rc = seqpack_client_pack(cl, po.algorithm, in.v, in.n, &po.params,
-					 &res, &err);
+	if (b.cl)
+		rc = seqpack_client_pack(b.cl, po.algorithm, in.v, in.n,
+					 &po.params, &res, &err);
 	else
-		rc = seqpack_pack(reg, po.algorithm, in.v, in.n, &po.params, &res,
-				  &err);
+		rc = seqpack_pack(b.reg, po.algorithm, in.v, in.n, &po.params,
+				  &res, &err);
+	/* Each piece goes as soon as it is done with, not at the end of the
+	 * scope: at 10^8 sequences the input, the packing and its text take
+	 * hundreds of MB each. */
 	lengths_free(&in);
-	seqpack_client_close(cl);
 	if (rc != SEQPACK_OK) {
 		tool_error(t, "%s", err.message);
-		return remote ? remote_exit_for_status(rc)
-			      : tool_exit_for_status(rc);
+		return backend_exit_for_status(&b, rc);
 	}
+	backend_close(&b);
 
-	struct sbuf sb;
-	sb_init(&sb);
+	_cleanup_(sb_free) struct sbuf sb = { 0 };
 	output_result(&sb, res, &oo);
-	seqpack_result_free(res);
-	if (sb_failed(&sb)) {
-		sb_free(&sb);
-		tool_error(t, "out of memory formatting the output");
-		return EXIT_PACK;
-	}
-	rc = EXIT_OK;
-	if (sb_write(&sb, stdout)) {
-		tool_error(t, "write error: %s", strerror(errno));
-		rc = EXIT_IO;
-	}
-	sb_free(&sb);
-	return rc;
+	seqpack_result_free(TAKE_PTR(res));
+	return output_write(t, &sb);
 }
 
 const struct command cmd_pack = {

@@ -1,5 +1,4 @@
 /* seqpack stats: print the daemon's statistics (STATS request). */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,8 +6,9 @@
 
 #include "output.h"
 #include "tool.h"
+#include "util/cleanup-seqpack-internal.h"
 
-enum { OPT_SOCKET = OPT_LOCAL };
+UTIL_DEFINE_CLEANUP(seqpack_daemon_stats *, seqpack_daemon_stats_free)
 
 static void usage(void)
 {
@@ -53,23 +53,14 @@ static int run(struct tool *t, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TOOL_COMMON_LONGOPTS,
-		{ "socket", required_argument, NULL, OPT_SOCKET },
+		TOOL_SOCKET_LONGOPT,
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *socket = NULL;
-	int json = 1, c;
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS "o:",
-				longopts, NULL)) != -1) {
-		int stop = 0, status = 0;
-		if (tool_common_option(t, c, optarg, usage, &stop, &status)) {
-			if (stop)
-				return status;
-			continue;
-		}
-		if (c == OPT_SOCKET)
-			socket = optarg;
-		else if (c == 'o' && strcmp(optarg, "json") == 0)
+	int json = 1, c, status = EXIT_OK;
+	while ((c = tool_next_option(t, argc, argv, TOOL_COMMON_SHORTOPTS "o:",
+				     longopts, usage, &status)) >= 0) {
+		if (c == 'o' && strcmp(optarg, "json") == 0)
 			json = 1;
 		else if (c == 'o' && strcmp(optarg, "text") == 0)
 			json = 0;
@@ -79,36 +70,24 @@ static int run(struct tool *t, int argc, char **argv)
 		else
 			return tool_usage_error(t, "unhandled option");
 	}
+	if (c == TOOL_OPT_STOP)
+		return status;
 	if (optind < argc)
 		return tool_usage_error(t, "unexpected operand '%s'", argv[optind]);
-	if (!socket)
-		socket = t->socket;
 
-	seqpack_client *cl = NULL;
-	seqpack_daemon_stats *s = NULL;
+	_cleanup_client_ seqpack_client *cl = NULL;
+	_cleanup_(seqpack_daemon_stats_freep) seqpack_daemon_stats *s = NULL;
 	seqpack_error err = { 0 };
-	int rc = seqpack_client_connect(socket, &cl, &err);
+	int rc = seqpack_client_connect(t->socket, &cl, &err);
 	if (rc == SEQPACK_OK)
 		rc = seqpack_client_stats(cl, &s, &err);
-	seqpack_client_close(cl);
 	if (rc != SEQPACK_OK) {
 		tool_error(t, "%s", err.message);
 		return EXIT_DAEMON;
 	}
-	struct sbuf sb;
-	sb_init(&sb);
+	_cleanup_(sb_free) struct sbuf sb = { 0 };
 	format(&sb, s, json);
-	seqpack_daemon_stats_free(s);
-	rc = EXIT_OK;
-	if (sb_failed(&sb)) {
-		tool_error(t, "out of memory");
-		rc = EXIT_PACK;
-	} else if (sb_write(&sb, stdout)) {
-		tool_error(t, "write error: %s", strerror(errno));
-		rc = EXIT_IO;
-	}
-	sb_free(&sb);
-	return rc;
+	return output_write(t, &sb);
 }
 
 const struct command cmd_stats = {

@@ -6,15 +6,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backend.h"
 #include "input.h"
 #include "output.h"
 #include "param-opts.h"
-#include "remote.h"
 #include "tool.h"
+#include "util/cleanup-internal.h"
 
 #define DEFAULT_STREAM_ALGORITHM "nf"
-
-enum { OPT_SOCKET = OPT_LOCAL };
 
 /* Where pushes go: an in-process stream or one on the daemon.  The
  * daemon's client batches pushes; reading from a pipe or a terminal we
@@ -24,6 +23,12 @@ struct sink {
 	seqpack_client_stream *cs;
 	int flush_lines;
 };
+
+static void sink_free(struct sink *k)
+{
+	seqpack_client_stream_free(k->cs);
+	seqpack_stream_free(k->s);
+}
 
 static int sink_push(struct sink *k, uint64_t id, uint32_t length,
 		     seqpack_error *err)
@@ -70,6 +75,11 @@ struct emitter {
 	int write_errno; /* set when stdout failed */
 };
 
+static void emitter_free(struct emitter *e)
+{
+	sb_free(&e->sb);
+}
+
 static int emit(void *ctx, uint64_t pack, const uint64_t *ids, size_t count,
 		uint64_t used)
 {
@@ -89,7 +99,8 @@ static int emit(void *ctx, uint64_t pack, const uint64_t *ids, size_t count,
 }
 
 /* The message and exit status of a failed push/finish. */
-static int stream_failed(struct tool *t, const struct emitter *e, int rc,
+static int stream_failed(struct tool *t, const struct backend *b,
+			 const struct emitter *e, int rc,
 			 const seqpack_error *err)
 {
 	if (rc == SEQPACK_ERR_CALLBACK) {
@@ -101,16 +112,17 @@ static int stream_failed(struct tool *t, const struct emitter *e, int rc,
 		return EXIT_IO;
 	}
 	tool_error(t, "%s", err->message);
-	return t->socket ? remote_exit_for_status(rc) : tool_exit_for_status(rc);
+	return backend_exit_for_status(b, rc);
 }
 
-static int pump(struct tool *t, struct sink *s, struct emitter *e,
-		FILE *in, const char *name, uint32_t capacity)
+static int pump(struct tool *t, const struct backend *b, struct sink *s,
+		struct emitter *e, FILE *in, const char *name,
+		uint32_t capacity)
 {
-	struct lengths line_lengths = { 0 };
+	_cleanup_(lengths_free) struct lengths line_lengths = { 0 };
 	struct input_ctx ctx = { .t = t, .name = name, .capacity = capacity,
 				 .base_index = 0, .out = &line_lengths };
-	char *line = NULL;
+	_cleanup_free_ char *line = NULL;
 	size_t linecap = 0, lineno = 0;
 	ssize_t got;
 	int rc = EXIT_OK;
@@ -129,13 +141,13 @@ static int pump(struct tool *t, struct sink *s, struct emitter *e,
 			int src = sink_push(s, ctx.base_index + j,
 					    line_lengths.v[j], &err);
 			if (src != SEQPACK_OK)
-				rc = stream_failed(t, e, src, &err);
+				rc = stream_failed(t, b, e, src, &err);
 		}
 		if (rc == EXIT_OK && s->flush_lines) {
 			seqpack_error err = { 0 };
 			int src = seqpack_client_stream_flush(s->cs, &err);
 			if (src != SEQPACK_OK)
-				rc = stream_failed(t, e, src, &err);
+				rc = stream_failed(t, b, e, src, &err);
 		}
 		ctx.base_index += line_lengths.n;
 	}
@@ -143,8 +155,6 @@ static int pump(struct tool *t, struct sink *s, struct emitter *e,
 		tool_error(t, "%s: read error: %s", name, strerror(errno));
 		rc = EXIT_IO;
 	}
-	free(line);
-	lengths_free(&line_lengths);
 	return rc;
 }
 
@@ -152,111 +162,68 @@ static int run(struct tool *t, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TOOL_COMMON_LONGOPTS,
+		TOOL_SOCKET_LONGOPT,
 		{ "algorithm", required_argument, NULL, 'a' },
 		{ "capacity", required_argument, NULL, 'c' },
 		{ "max-open", required_argument, NULL, 'n' },
 		{ "max-items", required_argument, NULL, 'm' },
 		{ "k", required_argument, NULL, 'k' },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct param_opts po;
 	param_opts_init(&po, DEFAULT_STREAM_ALGORITHM);
-	int c;
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS "a:c:n:m:k:",
-				longopts, NULL)) != -1) {
-		int stop = 0, status = 0;
-		if (tool_common_option(t, c, optarg, usage, &stop, &status)) {
-			if (stop)
-				return status;
-			continue;
-		}
+	int c, status = EXIT_OK;
+	while ((c = tool_next_option(t, argc, argv,
+				     TOOL_COMMON_SHORTOPTS "a:c:n:m:k:",
+				     longopts, usage, &status)) >= 0) {
 		int taken = param_option(t, c, optarg, &po);
 		if (taken < 0)
 			return EXIT_USAGE;
-		if (taken)
-			continue;
-		switch (c) {
-		case OPT_SOCKET:
-			t->socket = optarg;
-			break;
-		default:
+		if (!taken)
 			return tool_usage_error(t, "unhandled option");
-		}
 	}
+	if (c == TOOL_OPT_STOP)
+		return status;
 	const char *file;
-	if (tool_one_file(t, argc, argv, optind, &file))
-		return EXIT_USAGE;
-	if (param_opts_finish(t, &po))
+	if (param_opts_finish(t, &po, argc, argv, &file))
 		return EXIT_USAGE;
 
-	seqpack_registry *reg = NULL;
-	seqpack_client *cl = NULL;
-	const seqpack_plugin_info *p = NULL;
-	char list[512];
-	if (t->socket) {
-		int st = remote_open(t, po.algorithm, 1, &cl);
-		if (st)
-			return st;
-	} else if (!(reg = tool_registry(t))) {
-		return EXIT_PACK;
-	} else if (!(p = seqpack_registry_find(reg, po.algorithm))) {
-		tool_error(t, "unknown algorithm '%s' (available: %s)", po.algorithm,
-			   tool_algorithm_list(reg, 0, list, sizeof(list)));
-		if (!t->verbose)
-			tool_print_diagnostics(reg);
-		return EXIT_USAGE;
-	}
-	if (p && !(p->flags & SEQPACK_FLAG_STREAMING)) {
-		tool_error(t, "algorithm '%s' is offline and cannot stream (streaming algorithms: %s)",
-			   po.algorithm,
-			   tool_algorithm_list(reg, SEQPACK_FLAG_STREAMING, list,
-					       sizeof(list)));
-		return EXIT_USAGE;
-	}
+	_cleanup_(backend_close) struct backend b = { NULL, NULL };
+	int rc = backend_open(t, po.algorithm, 1, &b);
+	if (rc)
+		return rc;
 
 	int use_stdin = !file || strcmp(file, "-") == 0;
 	const char *name = use_stdin ? "<stdin>" : file;
-	FILE *in = use_stdin ? stdin : fopen(file, "r");
+	_cleanup_fclose_ FILE *opened = use_stdin ? NULL : fopen(file, "r");
+	FILE *in = use_stdin ? stdin : opened;
 	if (!in) {
 		tool_error(t, "cannot open %s: %s", file, strerror(errno));
-		seqpack_client_close(cl);
 		return EXIT_IO;
 	}
 
-	struct emitter e = { .write_errno = 0 };
-	sb_init(&e.sb);
-	struct sink k = { NULL, NULL, 0 };
+	_cleanup_(emitter_free) struct emitter e = { .write_errno = 0 };
+	_cleanup_(sink_free) struct sink k = { NULL, NULL, 0 };
 	seqpack_error err = { 0 };
-	int rc;
-	if (cl) {
+	if (b.cl) {
 		struct stat st;
 		k.flush_lines = fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode);
-		rc = seqpack_client_stream_open(cl, po.algorithm, &po.params, emit, &e,
-						&k.cs, &err);
+		rc = seqpack_client_stream_open(b.cl, po.algorithm, &po.params,
+						emit, &e, &k.cs, &err);
 	} else {
-		rc = seqpack_stream_open(reg, po.algorithm, &po.params, emit, &e, &k.s,
-					 &err);
+		rc = seqpack_stream_open(b.reg, po.algorithm, &po.params, emit,
+					 &e, &k.s, &err);
 	}
 	if (rc != SEQPACK_OK) {
 		tool_error(t, "%s", err.message);
-		rc = cl ? remote_exit_for_status(rc) : tool_exit_for_status(rc);
-	} else {
-		rc = pump(t, &k, &e, in, name, po.params.capacity);
-		if (rc == EXIT_OK) {
-			int src = k.cs ? seqpack_client_stream_finish(k.cs, &err)
-				       : seqpack_stream_finish(k.s, &err);
-			if (src != SEQPACK_OK)
-				rc = stream_failed(t, &e, src, &err);
-		}
+		return backend_exit_for_status(&b, rc);
 	}
-	seqpack_client_stream_free(k.cs);
-	seqpack_client_close(cl);
-	seqpack_stream_free(k.s);
-	sb_free(&e.sb);
-	if (!use_stdin)
-		fclose(in);
-	return rc;
+	rc = pump(t, &b, &k, &e, in, name, po.params.capacity);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = k.cs ? seqpack_client_stream_finish(k.cs, &err)
+		  : seqpack_stream_finish(k.s, &err);
+	return rc == SEQPACK_OK ? EXIT_OK : stream_failed(t, &b, &e, rc, &err);
 }
 
 const struct command cmd_stream = {

@@ -16,7 +16,9 @@ tools_seqpack_SOURCES = \
 	tools/cmd-algorithms.c \
 	tools/cmd-stats.c \
 	tools/remote.c \
-	tools/remote.h
+	tools/remote.h \
+	tools/backend.c \
+	tools/backend.h
 tools_seqpack_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tools_seqpack_LDADD = lib/libseqpack.la util/libutil.la $(JSONC_LIBS)
 include $(srcdir)/tools/bench.mk

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "tool.h"
 
 void sb_init(struct sbuf *sb)
 {
@@ -138,32 +139,21 @@ void sb_double(struct sbuf *sb, double v)
 void sb_json_string(struct sbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	/* The characters JSON spells with a short escape. */
+	static const char *const esc[] = {
+		['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n",
+		['\t'] = "\\t", ['\r'] = "\\r",
+	};
 	sb_putc(sb, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			sb_puts(sb, "\\\"");
-			break;
-		case '\\':
-			sb_puts(sb, "\\\\");
-			break;
-		case '\n':
-			sb_puts(sb, "\\n");
-			break;
-		case '\t':
-			sb_puts(sb, "\\t");
-			break;
-		case '\r':
-			sb_puts(sb, "\\r");
-			break;
-		default:
-			if (*p < 0x20) {
-				char u[7] = { '\\', 'u', '0', '0', hex[*p >> 4],
-					      hex[*p & 15], 0 };
-				sb_puts(sb, u);
-			} else {
-				sb_putc(sb, (char)*p);
-			}
+		if (*p < sizeof(esc) / sizeof(esc[0]) && esc[*p]) {
+			sb_puts(sb, esc[*p]);
+		} else if (*p < 0x20) {
+			char u[7] = { '\\', 'u', '0', '0', hex[*p >> 4],
+				      hex[*p & 15], 0 };
+			sb_puts(sb, u);
+		} else {
+			sb_putc(sb, (char)*p);
 		}
 	}
 	sb_putc(sb, '"');
@@ -176,6 +166,19 @@ int sb_write(const struct sbuf *sb, FILE *f)
 	if (fflush(f) != 0)
 		return -1;
 	return ferror(f) ? (errno = EIO, -1) : 0;
+}
+
+int output_write(const struct tool *t, const struct sbuf *sb)
+{
+	if (sb_failed(sb)) {
+		tool_error(t, "out of memory formatting the output");
+		return EXIT_PACK;
+	}
+	if (sb_write(sb, stdout)) {
+		tool_error(t, "write error: %s", strerror(errno));
+		return EXIT_IO;
+	}
+	return EXIT_OK;
 }
 
 static void json_u32_array(struct sbuf *sb, const uint32_t *v, size_t n)

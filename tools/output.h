@@ -12,7 +12,8 @@
 
 /* A growable byte buffer.  Appends never fail visibly: on allocation
  * failure the buffer records it and later appends do nothing; check
- * sb_failed() once at the end. */
+ * sb_failed() once at the end.  { 0 } is an empty buffer, as after
+ * sb_init(), so `_cleanup_(sb_free) struct sbuf sb = { 0 };` is safe. */
 struct sbuf {
 	char *data;
 	size_t len, cap;
@@ -36,6 +37,12 @@ void sb_json_string(struct sbuf *sb, const char *s);
 
 /* Write the buffer to f and flush.  Returns 0, or -1 with errno set. */
 int sb_write(const struct sbuf *sb, FILE *f);
+
+struct tool;
+
+/* A command's whole answer to stdout: EXIT_OK, or the error printed and
+ * EXIT_PACK (out of memory while it was built) or EXIT_IO. */
+int output_write(const struct tool *t, const struct sbuf *sb);
 
 enum output_format { OUTPUT_JSON, OUTPUT_TEXT };
 

@@ -45,8 +45,11 @@ int param_option(const struct tool *t, int c, const char *arg,
 	return rc ? -1 : 1;
 }
 
-int param_opts_finish(const struct tool *t, const struct param_opts *po)
+int param_opts_finish(const struct tool *t, const struct param_opts *po,
+		      int argc, char **argv, const char **file)
 {
+	if (tool_one_file(t, argc, argv, optind, file))
+		return EXIT_USAGE;
 	if (!po->have_capacity)
 		return tool_usage_error(t, "missing --capacity (the bin size in tokens)");
 	return 0;

@@ -23,8 +23,10 @@ void param_opts_init(struct param_opts *po, const char *default_algorithm);
 int param_option(const struct tool *t, int c, const char *arg,
 		 struct param_opts *po);
 
-/* After the options: print the usage error and return EXIT_USAGE when a
- * required option (--capacity) is missing, else 0. */
-int param_opts_finish(const struct tool *t, const struct param_opts *po);
+/* After the options (optind past them): set *file to the one FILE
+ * operand or NULL, or print the usage error and return EXIT_USAGE when
+ * there are more, or a required option (--capacity) is missing. */
+int param_opts_finish(const struct tool *t, const struct param_opts *po,
+		      int argc, char **argv, const char **file);
 
 #endif

@@ -1,13 +1,17 @@
 /* remote.h - the daemon side of the commands that take --socket PATH:
  * connect, fetch the daemon's algorithm list (for the same up-front
- * "unknown algorithm" checks and messages as in-process), map statuses to
- * exit codes.  Every function prints its own error. */
+ * "unknown algorithm" checks and messages as in-process, backend.c), map
+ * statuses to exit codes.  Every function prints its own error. */
 #ifndef SEQPACK_TOOL_REMOTE_H
 #define SEQPACK_TOOL_REMOTE_H
 
 #include <seqpack/client.h>
 
 #include "tool.h"
+#include "util/cleanup-internal.h"
+
+UTIL_DEFINE_CLEANUP(seqpack_algorithm_list *, seqpack_algorithm_list_free)
+#define _cleanup_algorithm_list_ _cleanup_(seqpack_algorithm_list_freep)
 
 /* Connect to the daemon at t->socket; NULL after printing the error. */
 seqpack_client *remote_connect(struct tool *t);
@@ -18,16 +22,6 @@ seqpack_algorithm_list *remote_list(struct tool *t, seqpack_client *c);
 /* The algorithm called name in l, or NULL. */
 const seqpack_plugin_info *remote_find(const seqpack_algorithm_list *l,
 				       const char *name);
-
-/* As tool_algorithm_list(), for the daemon's list. */
-const char *remote_algorithm_list(const seqpack_algorithm_list *l,
-				  uint32_t flags, char *buf, size_t len);
-
-/* Connect, fetch the daemon's list and check that algorithm is there
- * (and streams, when streaming is set), with in-process's messages and
- * exit statuses.  Returns 0 and sets *ret, or an exit status. */
-int remote_open(struct tool *t, const char *algorithm, int streaming,
-		seqpack_client **ret);
 
 /* Exit status of a failed client call: connection trouble is the
  * daemon's (EXIT_DAEMON), the rest as in-process. */

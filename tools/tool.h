@@ -48,29 +48,37 @@ extern const struct command cmd_stats;
  * subcommand numbers its own from OPT_LOCAL. */
 enum {
 	OPT_COMMON_FIRST = 0x100,
+	OPT_SOCKET = OPT_COMMON_FIRST, /* --socket PATH, sets t->socket */
 	OPT_LOCAL = 0x200
 };
 
 /* Options every subcommand accepts; list them first in each subcommand's
  * long option table, start its short options with TOOL_COMMON_SHORTOPTS
- * and hand every option character to tool_common_option() first.  Their
- * short letters (h, v) are reserved.  The leading ':' makes getopt report
- * a missing value as ':' and stay silent, so every message has the same
- * "seqpack: CMD: " form. */
+ * and read its options with tool_next_option().  Their short letters
+ * (h, v) are reserved.  The leading ':' makes getopt report a missing
+ * value as ':' and stay silent, so every message has the same
+ * "seqpack: CMD: " form.  A subcommand that talks to the daemon lists
+ * TOOL_SOCKET_LONGOPT too (the top level does not take it). */
 #define TOOL_COMMON_SHORTOPTS ":hv"
 #define TOOL_COMMON_LONGOPTS                                  \
 	{ "help", no_argument, NULL, 'h' },                   \
 	{ "verbose", no_argument, NULL, 'v' }
+#define TOOL_SOCKET_LONGOPT { "socket", required_argument, NULL, OPT_SOCKET }
 /* Lines of --help describing the common options. */
 #define TOOL_COMMON_HELP                                                  \
 	"  -v, --verbose          print plugin loading diagnostics and details\n" \
 	"  -h, --help             print this help and exit\n"
 
-/* Handle a common option.  Returns 1 when handled, 0 when c is not a
- * common option; sets *exit_now and *status when the command must stop
- * (--help printed, or an error). */
-int tool_common_option(struct tool *t, int c, const char *arg,
-		       void (*usage)(void), int *exit_now, int *status);
+/* tool_next_option(): the command must stop, with *status. */
+#define TOOL_OPT_STOP (-2)
+
+/* getopt_long() for a subcommand, the common options (and --socket)
+ * handled here: returns the next option character for the subcommand,
+ * -1 after the last option, or TOOL_OPT_STOP with *status set when the
+ * command must stop (--help printed, or an option error printed). */
+int tool_next_option(struct tool *t, int argc, char **argv,
+		     const char *shortopts, const struct option *longopts,
+		     void (*usage)(void), int *status);
 
 /* The registry (SEQPACK_PLUGIN_PATH, then the installed directory), opened
  * on first use; prints its diagnostics as warnings when verbose.  NULL
@@ -106,10 +114,6 @@ int tool_one_file(const struct tool *t, int argc, char **argv, int optind_,
 /* Comma-separated flag names ("online, streaming") into buf. */
 const char *tool_flag_names(uint32_t flags, const char *sep, char *buf,
 			    size_t len);
-
-/* The names of the loaded plugins having all of flags, comma-separated. */
-const char *tool_algorithm_list(const seqpack_registry *reg, uint32_t flags,
-				char *buf, size_t len);
 
 #define DEFAULT_ALGORITHM "obfd"
 
