@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "util/cleanup-internal.h"
 
 void *bench_map(size_t bytes)
 {
@@ -69,11 +70,23 @@ static int parse(const char *s, size_t len, uint32_t *out, size_t n,
 	return 0;
 }
 
+/* The mapped text of a length file, unmapped by scope. */
+struct text {
+	const char *s;
+	size_t len;
+};
+
+static void text_unmap(struct text *t)
+{
+	if (t->s)
+		munmap((void *)t->s, t->len);
+}
+
 int bench_file_load(const char *path, struct bench_file *f, char *msg,
 		    size_t msglen)
 {
 	memset(f, 0, sizeof(*f));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
 		return BENCH_LOAD_IO;
@@ -81,50 +94,38 @@ int bench_file_load(const char *path, struct bench_file *f, char *msg,
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		snprintf(msg, msglen, "%s: not a regular file", path);
-		close(fd);
 		return BENCH_LOAD_IO;
 	}
-	size_t len = (size_t)st.st_size;
-	const char *s = NULL;
-	if (len) {
-		void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	_cleanup_(text_unmap) struct text t = {NULL, (size_t)st.st_size};
+	if (t.len) {
+		void *m = mmap(NULL, t.len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (m == MAP_FAILED) {
 			snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-			close(fd);
 			return BENCH_LOAD_IO;
 		}
-		s = m;
+		t.s = m;
 	}
-	close(fd);
-	size_t n = s ? count_tokens(s, len) : 0;
-	int rc = BENCH_LOAD_DATA;
+	size_t n = t.s ? count_tokens(t.s, t.len) : 0;
 	if (n == 0) {
 		snprintf(msg, msglen, "%s: no lengths", path);
-		goto out;
+		return BENCH_LOAD_DATA;
 	}
-	f->lengths = bench_map(n * sizeof(uint32_t));
-	f->path = strdup(path);
-	if (!f->lengths || !f->path) {
+	/* n is set first: it sizes the mapping bench_file_free() releases. */
+	_cleanup_(bench_file_free) struct bench_file nf = {.n = n};
+	nf.lengths = bench_map(n * sizeof(uint32_t));
+	nf.path = strdup(path);
+	if (!nf.lengths || !nf.path) {
 		snprintf(msg, msglen, "%s: out of memory", path);
-		rc = BENCH_LOAD_IO;
-		goto out;
+		return BENCH_LOAD_IO;
 	}
-	rc = parse(s, len, f->lengths, n, msg, msglen, path);
+	int rc = parse(t.s, t.len, nf.lengths, n, msg, msglen, path);
 	if (rc != 0)
-		goto out;
-	f->n = n;
-	const char *slash = strrchr(f->path, '/');
-	f->name = slash ? slash + 1 : f->path;
-	rc = 0;
-out:
-	if (s)
-		munmap((void *)s, len);
-	if (rc != 0) {
-		bench_unmap(f->lengths, n * sizeof(uint32_t));
-		free(f->path);
-		memset(f, 0, sizeof(*f));
-	}
-	return rc;
+		return rc;
+	const char *slash = strrchr(nf.path, '/');
+	nf.name = slash ? slash + 1 : nf.path;
+	*f = nf;
+	memset(&nf, 0, sizeof(nf)); /* f's now */
+	return 0;
 }
 
 void bench_file_free(struct bench_file *f)

@@ -18,6 +18,7 @@
 #include "bench.h"
 #include "bench-target.h"
 #include "tool.h"
+#include "util/cleanup-internal.h"
 #include "util/clock-internal.h"
 
 #define MAX_LIST 64
@@ -199,6 +200,43 @@ static void progress_end(struct progress *p)
 		fputs("\r\033[K", stderr);
 }
 
+
+/* A target's open context, closed by scope. */
+struct session {
+	const struct bench_target *tg;
+	void *ctx;
+};
+
+static void session_close(struct session *se)
+{
+	if (se->ctx)
+		se->tg->close(se->ctx);
+}
+
+/* A bench_map() array with its size, unmapped by scope. */
+struct mapping {
+	void *p;
+	size_t len;
+};
+
+static void mapping_free(struct mapping *m)
+{
+	bench_unmap(m->p, m->len);
+}
+
+/* The loaded length files, freed by scope. */
+struct files {
+	struct bench_file *v;
+	size_t n;
+};
+
+static void files_free(struct files *fs)
+{
+	for (size_t f = 0; fs->v && f < fs->n; f++)
+		bench_file_free(&fs->v[f]);
+	free(fs->v);
+}
+
 /* Time budget->min..max floor passes; fills floor fields of c. */
 static int time_floor(const uint32_t *len, size_t n, uint32_t cap,
 		      const struct bench_budget *b, uint64_t *times,
@@ -233,10 +271,11 @@ static int time_algorithm(const struct bench_target *tg, const char *alg,
 			  uint64_t *plugin_times, struct bench_cell *c,
 			  seqpack_error *err)
 {
-	void *ctx;
-	int rc = tg->open(tg, &ctx, err);
+	_cleanup_(session_close) struct session se = {tg, NULL};
+	int rc = tg->open(tg, &se.ctx, err);
 	if (rc != SEQPACK_OK)
 		return rc;
+	void *ctx = se.ctx;
 	int hwm = bench_hwm_reset() == 0;
 	long rss0 = bench_status_kib("VmRSS");
 	size_t in0 = bench_malloc_in_use();
@@ -249,7 +288,7 @@ static int time_algorithm(const struct bench_target *tg, const char *alg,
 	uint64_t c1 = util_cpu_ns();
 	long f1 = bench_faults();
 	if (rc != SEQPACK_OK)
-		goto out;
+		return rc;
 	/* On a loaded machine one wall-clock sample may include time spent
 	 * descheduled; CPU time and the fault count say what the call cost. */
 	c->first_cpu_us = (double)(c1 - c0) / 1e3;
@@ -264,7 +303,7 @@ static int time_algorithm(const struct bench_target *tg, const char *alg,
 	vp.flags |= SEQPACK_PARAM_VERIFY;
 	rc = seqpack_verify(len, n, &vp, r, err);
 	if (rc != SEQPACK_OK)
-		goto out;
+		return rc;
 	c->bins = r->metrics.bins;
 	c->lower_bound = r->metrics.lower_bound;
 	c->efficiency = r->metrics.efficiency;
@@ -276,7 +315,7 @@ static int time_algorithm(const struct bench_target *tg, const char *alg,
 		rc = tg->pack(ctx, alg, len, n, params, &r, err);
 		t1 = util_now_ns();
 		if (rc != SEQPACK_OK)
-			goto out;
+			return rc;
 		times[k] = t1 - t0;
 		plugin_times[k] = r->metrics.elapsed_ns;
 		spent += t1 - t0;
@@ -286,9 +325,7 @@ static int time_algorithm(const struct bench_target *tg, const char *alg,
 	c->median_us = (double)bench_median(times, k) / 1e3;
 	c->min_us = (double)times[0] / 1e3;
 	c->plugin_us = (double)bench_median(plugin_times, k) / 1e3;
-out:
-	tg->close(ctx);
-	return rc;
+	return SEQPACK_OK;
 }
 
 /* Through the daemon, a socket failure is the daemon's (exit 5), not a
@@ -311,16 +348,20 @@ static int run(struct tool *t, const struct bench_opts *o,
 	unsigned maxr = o->budget.fixed ? o->budget.fixed : o->budget.max;
 	size_t clamp_bytes = maxn * sizeof(uint32_t);
 	size_t times_bytes = (size_t)maxr * sizeof(uint64_t);
-	uint32_t *clamped = bench_map(clamp_bytes);
-	uint64_t *times = bench_map(times_bytes);
-	uint64_t *ptimes = bench_map(times_bytes);
-	int rc = EXIT_PACK;
+	_cleanup_(mapping_free) struct mapping mc = {bench_map(clamp_bytes),
+						      clamp_bytes};
+	_cleanup_(mapping_free) struct mapping mt = {bench_map(times_bytes),
+						      times_bytes};
+	_cleanup_(mapping_free) struct mapping mp = {bench_map(times_bytes),
+						      times_bytes};
+	uint32_t *clamped = mc.p;
+	uint64_t *times = mt.p, *ptimes = mp.p;
 	struct progress pr = {.on = !o->quiet && isatty(STDERR_FILENO),
 			      .start = util_now_ns(),
 			      .total = o->nalgs * nfiles * o->ncaps};
 	if (!clamped || !times || !ptimes) {
 		tool_error(t, "out of memory");
-		goto out;
+		return EXIT_PACK;
 	}
 	size_t k = 0;
 	for (size_t a = 0; a < o->nalgs; a++)
@@ -348,7 +389,7 @@ static int run(struct tool *t, const struct bench_opts *o,
 					       times, c) != 0) {
 					progress_end(&pr);
 					tool_error(t, "out of memory");
-					goto out;
+					return EXIT_PACK;
 				}
 				seqpack_params p;
 				seqpack_params_init(&p);
@@ -364,18 +405,12 @@ static int run(struct tool *t, const struct bench_opts *o,
 					tool_error(t, "%s on %s at capacity %u: %s",
 						   o->algs[a], bf->name, cap,
 						   err.message);
-					rc = exit_for(o, prc);
-					goto out;
+					return exit_for(o, prc);
 				}
 				c->maxrss_kib = bench_maxrss_kib();
 			}
 	progress_end(&pr);
-	rc = EXIT_OK;
-out:
-	bench_unmap(clamped, clamp_bytes);
-	bench_unmap(times, times_bytes);
-	bench_unmap(ptimes, times_bytes);
-	return rc;
+	return EXIT_OK;
 }
 
 static int bench_main(struct tool *t, int argc, char **argv)
@@ -389,7 +424,7 @@ static int bench_main(struct tool *t, int argc, char **argv)
 	o.socket = t->socket;
 
 	/* Unknown algorithms fail before 1M-line files are read. */
-	struct bench_target tg;
+	_cleanup_(bench_target_fini) struct bench_target tg = {0};
 	seqpack_error err = {0};
 	seqpack_registry *reg = NULL;
 	if (!o.socket && !(reg = tool_registry(t)))
@@ -397,30 +432,27 @@ static int bench_main(struct tool *t, int argc, char **argv)
 	rc = bench_target_init(&tg, reg, o.socket, &err);
 	if (rc != SEQPACK_OK) {
 		tool_error(t, "%s", err.message);
-		bench_target_fini(&tg);
 		return exit_for(&o, rc);
 	}
 	size_t nfiles = (size_t)(argc - optind);
-	struct bench_file *files = calloc(nfiles, sizeof(*files));
-	struct bench_cell *cells = NULL;
+	_cleanup_(files_free) struct files fs = {
+		calloc(nfiles, sizeof(struct bench_file)), nfiles};
+	struct bench_file *files = fs.v;
 	if (!files) {
 		tool_error(t, "out of memory");
-		rc = EXIT_PACK;
-		goto out;
+		return EXIT_PACK;
 	}
 	if (o.nalgs == 0) {
 		rc = bench_target_all(&tg, o.algs, MAX_LIST, &o.nalgs, &err);
 		if (rc != SEQPACK_OK) {
 			tool_error(t, "%s", err.message);
-			rc = exit_for(&o, rc);
-			goto out;
+			return exit_for(&o, rc);
 		}
 	}
 	for (size_t a = 0; a < o.nalgs; a++)
 		if (bench_target_check(&tg, o.algs[a], &err) != SEQPACK_OK) {
 			tool_error(t, "%s", err.message);
-			rc = EXIT_USAGE;
-			goto out;
+			return EXIT_USAGE;
 		}
 	for (size_t f = 0; f < nfiles; f++) {
 		char msg[512];
@@ -428,27 +460,19 @@ static int bench_main(struct tool *t, int argc, char **argv)
 					  msg, sizeof(msg));
 		if (lrc != 0) {
 			tool_error(t, "%s", msg);
-			rc = lrc == BENCH_LOAD_DATA ? EXIT_DATA : EXIT_IO;
-			goto out;
+			return lrc == BENCH_LOAD_DATA ? EXIT_DATA : EXIT_IO;
 		}
 	}
 	size_t ncells = o.nalgs * nfiles * o.ncaps;
-	cells = calloc(ncells ? ncells : 1, sizeof(*cells));
+	_cleanup_free_ struct bench_cell *cells =
+		calloc(ncells ? ncells : 1, sizeof(*cells));
 	if (!cells) {
 		tool_error(t, "out of memory");
-		rc = EXIT_PACK;
-		goto out;
+		return EXIT_PACK;
 	}
 	rc = run(t, &o, &tg, files, nfiles, cells);
 	if (rc == EXIT_OK)
 		bench_print(stdout, o.fmt, cells, ncells);
-out:
-	if (files)
-		for (size_t f = 0; f < nfiles; f++)
-			bench_file_free(&files[f]);
-	free(files);
-	free(cells);
-	bench_target_fini(&tg);
 	return rc;
 }
 
