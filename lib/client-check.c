@@ -5,7 +5,8 @@
  * shared memory. */
 #include <string.h>
 
-#include "client-internal.h"
+#include "client-check.h"
+#include "client-io.h"
 
 int client_decode_head(seqpack_client *c, struct sp_rd *r, size_t n,
 		       seqpack_result *res, seqpack_error *err)

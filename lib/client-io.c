@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client-internal.h"
+#include "client-io.h"
 
 int client_broken(seqpack_client *c, int status, seqpack_error *err,
 		  const char *what)
@@ -205,7 +205,7 @@ int client_call(seqpack_client *c, size_t limit, struct sp_rd *body,
 			return rc;
 		if (h.type != SP_EVENT_PACK || h.id != c->out_id)
 			return reply_status(c, &h, body, err);
-		rc = client_stream_event(c, h.length, err);
+		rc = c->on_stream_event(c, h.length, err);
 		if (rc != SEQPACK_OK)
 			return rc;
 	}

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client-internal.h"
+#include "client-check.h"
+#include "client-io.h"
+#include "client-pack.h"
+#include "client-shm.h"
 #include "util/cleanup-internal.h"
 
 /* Make own's arrays hold n sequences.  They only grow, so a caller that

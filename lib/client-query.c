@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client-internal.h"
+#include "client-io.h"
 #include "util/cleanup-internal.h"
 
 /* Replies other than PACK are small; a larger one is a broken daemon. */

@@ -9,7 +9,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "client-internal.h"
+#include "client-check.h"
+#include "client-io.h"
+#include "client-shm.h"
 #include "util/cleanup-internal.h"
 
 #ifndef MADV_POPULATE_WRITE

@@ -4,7 +4,8 @@
  * stream's callback in order, as seqpack_stream_* would hand them. */
 #include <stdlib.h>
 
-#include "client-internal.h"
+#include "client-io.h"
+#include "client-stream.h"
 #include "util/cleanup-internal.h"
 
 /* Pushes buffered before a stream sends a batch. */

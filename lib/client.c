@@ -8,7 +8,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "client-internal.h"
+#include "client-io.h"
+#include "client-pack.h"
+#include "client-shm.h"
+#include "client-stream.h"
 #include "util/cleanup-seqpack-internal.h"
 
 SEQPACK_EXPORT int seqpack_client_hello(seqpack_client *c,
@@ -70,6 +73,7 @@ SEQPACK_EXPORT int seqpack_client_connect(const char *path,
 		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
 	c->out_fd = -1;
 	client_shm_init(c);
+	c->on_stream_event = client_stream_event;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return seterr(err, SEQPACK_ERR_IO, "socket: %s",
