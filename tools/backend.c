@@ -93,3 +93,12 @@ int backend_exit_for_status(const struct backend *b, int status)
 	return b->cl ? remote_exit_for_status(status)
 		     : tool_exit_for_status(status);
 }
+
+int backend_open_for(struct tool *t, const struct param_opts *po,
+		     int argc, char **argv, int streaming, const char **file,
+		     struct backend *b)
+{
+	if (param_opts_finish(t, po, argc, argv, file))
+		return EXIT_USAGE;
+	return backend_open(t, po->algorithm, streaming, b);
+}

@@ -8,6 +8,7 @@
 #include <seqpack/client.h>
 #include <seqpack/seqpack.h>
 
+#include "param-opts.h"
 #include "tool.h"
 
 struct backend {
@@ -21,6 +22,14 @@ struct backend {
  * is to be closed either way. */
 int backend_open(struct tool *t, const char *algorithm, int streaming,
 		 struct backend *b);
+
+/* What pack and stream do once their options are read: the file operand
+ * (param_opts_finish()) and backend_open() for po's algorithm.  Returns
+ * EXIT_OK, or the exit status after printing the error; *b is to be
+ * closed either way. */
+int backend_open_for(struct tool *t, const struct param_opts *po,
+		     int argc, char **argv, int streaming, const char **file,
+		     struct backend *b);
 
 /* For _cleanup_(backend_close). */
 void backend_close(struct backend *b);

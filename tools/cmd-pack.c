@@ -103,11 +103,8 @@ static int run(struct tool *t, int argc, char **argv)
 	if (c == TOOL_OPT_STOP)
 		return status;
 	const char *file;
-	if (param_opts_finish(t, &po, argc, argv, &file))
-		return EXIT_USAGE;
-
 	_cleanup_(backend_close) struct backend b = { NULL, NULL };
-	int rc = backend_open(t, po.algorithm, 0, &b);
+	int rc = backend_open_for(t, &po, argc, argv, 0, &file, &b);
 	if (rc)
 		return rc;
 	_cleanup_(lengths_free) struct lengths in = { 0 };
