@@ -134,5 +134,19 @@ tests_test_daemon_cli_SOURCES = tests/test-daemon-cli.c $(TEST_DAEMON_SOURCES)
 tests_test_daemon_cli_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_cli_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_cli_LDADD = $(TESTLIB_LDADD)
+# util/hugemem.c: its own allocations round-trip, foreign pointers abort
+check_PROGRAMS += tests/test-hugemem
+TESTS += tests/test-hugemem
+tests_test_hugemem_SOURCES = tests/test-hugemem.c $(TESTLIB_SOURCES)
+tests_test_hugemem_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_hugemem_LDADD = util/libutil.la $(TESTLIB_LDADD)
+# daemon: 100 SIGKILLs under socket activation, clients that retry once
+# lose no request (the test plays systemd's Restart=always)
+check_PROGRAMS += tests/test-daemon-crashloop
+TESTS += tests/test-daemon-crashloop
+tests_test_daemon_crashloop_SOURCES = tests/test-daemon-crashloop.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_crashloop_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_crashloop_CFLAGS = $(TESTLIB_CFLAGS) $(PTHREAD_CFLAGS)
+tests_test_daemon_crashloop_LDADD = $(TESTLIB_LDADD) $(PTHREAD_LIBS)
 
 include $(srcdir)/tests/contract.mk
