@@ -18,7 +18,8 @@
 #include "log.h"
 #include "util/cleanup-internal.h"
 
-enum kind { K_STR, K_U32, K_MODE, K_SIZE, K_MS, K_LEVEL, K_VERIFY };
+enum kind { K_STR, K_U32, K_MODE, K_SIZE, K_MS, K_LEVEL, K_VERIFY, K_SIZE64,
+	     K_MS0, K_ISOLATION };
 
 struct key {
 	const char *name;
@@ -64,6 +65,12 @@ static const struct key keys[] = {
 	 "err, warning, notice, info or debug"},
 	{"verify", K_VERIFY, F(verify_always), "always",
 	 "verify every PACK answer (always) or only when the client asks (requested)"},
+	{"isolation", K_ISOLATION, F(isolation), "process",
+	 "run PACK plugins in supervised packer processes (process) or in the worker threads (thread)"},
+	{"request-timeout", K_MS0, F(request_timeout_ms), "30",
+	 "seconds a plugin may take over one PACK before its packer process is killed (0 = no limit)"},
+	{"packer-memory-max", K_SIZE64, F(packer_memory_max), "8G",
+	 "address-space limit (RLIMIT_AS) of each packer process in bytes (K, M, G suffixes; 0 = no limit)"},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -103,6 +110,7 @@ static int set_key(struct config *c, const struct key *k, const char *v)
 			return -1;
 		*(uint32_t *)p = (uint32_t)x;
 		return 0;
+	case K_SIZE64:
 	case K_SIZE: {
 		char *end;
 		errno = 0;
@@ -116,6 +124,12 @@ static int set_key(struct config *c, const struct key *k, const char *v)
 			mul = 1024 * 1024, end++;
 		else if (*end == 'G' || *end == 'g')
 			mul = 1024 * 1024 * 1024, end++;
+		if (k->kind == K_SIZE64) {
+			if (errno || *end || n > UINT64_MAX / mul)
+				return -1;
+			*(uint64_t *)p = (uint64_t)n * mul;
+			return 0;
+		}
 		if (errno || *end || n > UINT32_MAX / mul)
 			return -1;
 		*(uint32_t *)p = (uint32_t)(n * mul);
@@ -138,6 +152,25 @@ static int set_key(struct config *c, const struct key *k, const char *v)
 		*(uint32_t *)p = (uint32_t)l;
 		return 0;
 	}
+	case K_MS0: {
+		/* K_MS, except that 0 (and only 0) means "no limit" */
+		char *end;
+		errno = 0;
+		double s = strtod(v, &end);
+		if (errno || *end || end == v || !(s >= 0) || s > 4294967.0)
+			return -1;
+		uint64_t ms = (uint64_t)(s * 1000.0 + 0.5);
+		*(uint32_t *)p = (uint32_t)(ms || s == 0 ? ms : 1);
+		return 0;
+	}
+	case K_ISOLATION:
+		if (strcmp(v, "process") == 0)
+			*(uint32_t *)p = 1;
+		else if (strcmp(v, "thread") == 0)
+			*(uint32_t *)p = 0;
+		else
+			return -1;
+		return 0;
 	case K_VERIFY:
 		if (strcmp(v, "always") == 0)
 			*(uint32_t *)p = 1;
@@ -390,9 +423,21 @@ void config_dump(const struct config *c, int prio)
 			logm(prio, "%s = %.3f", keys[i].name,
 			     *(const uint32_t *)p / 1000.0);
 			break;
+		case K_SIZE64:
+			logm(prio, "%s = %llu", keys[i].name,
+			     (unsigned long long)*(const uint64_t *)p);
+			break;
 		case K_VERIFY:
 			logm(prio, "%s = %s", keys[i].name,
 			     *(const uint32_t *)p ? "always" : "requested");
+			break;
+		case K_MS0:
+			logm(prio, "%s = %.3f", keys[i].name,
+			     *(const uint32_t *)p / 1000.0);
+			break;
+		case K_ISOLATION:
+			logm(prio, "%s = %s", keys[i].name,
+			     *(const uint32_t *)p ? "process" : "thread");
 			break;
 		default:
 			logm(prio, "%s = %u", keys[i].name,

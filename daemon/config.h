@@ -27,6 +27,9 @@ struct config {
 	char *allowed_groups;
 	uint32_t log_level;
 	uint32_t verify_always;  /* verify = always (1) or requested (0) */
+	uint32_t isolation;      /* isolation = process (1) or thread (0) */
+	uint32_t request_timeout_ms; /* one PACK in a packer; 0 = no limit */
+	uint64_t packer_memory_max;  /* RLIMIT_AS of a packer; 0 = none */
 
 	/* resolved from allowed_users/allowed_groups */
 	uid_t *uids;

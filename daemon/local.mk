@@ -23,6 +23,10 @@ daemon_seqpackd_SOURCES = \
 	daemon/reply.c daemon/reply.h \
 	daemon/info.c daemon/info.h \
 	daemon/pack.c daemon/pack.h \
+	daemon/packer.c daemon/packer.h \
+	daemon/packer-proc.c daemon/packer-proc.h \
+	daemon/packer-child.c daemon/packer-child.h \
+	daemon/packer-shm.h \
 	daemon/streams.c daemon/streams.h \
 	daemon/shm.c daemon/shm.h \
 	daemon/stats.c daemon/stats.h \

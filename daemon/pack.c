@@ -1,28 +1,51 @@
 /* PACK (lengths in the payload, result in the reply) and PACK_SHM (both
- * in the connection's shared memory), on a worker's own workspace.  Each
- * insists the payload length is exactly what its fields imply. */
+ * in the connection's shared memory), in the worker's packer process
+ * (isolation = process, packer.c) or on the worker's own workspace
+ * (isolation = thread).  Each insists the payload length is exactly what
+ * its fields imply. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pack.h"
+#include "packer.h"
 #include "reply.h"
 
 struct pack_ws {
-	seqpack_workspace *ws;
+	struct packer *packer;     /* isolation = process */
+	seqpack_result view;       /* its answer, in its shared memory */
+	seqpack_workspace *ws;     /* isolation = thread */
 	seqpack_registry *ws_reg;  /* the registry ws was made on */
 	uint32_t *lengths;         /* decoded PACK lengths */
 	size_t cap;
 };
 
+/* pool.c makes the workspaces and knows nothing of packing, so what a
+ * packer needs at its start is set once here, before the pool starts. */
+static const struct config *setup_cfg;
+static seqpack_registry *setup_reg;
+
+void pack_setup(const struct config *cfg, seqpack_registry *reg)
+{
+	setup_cfg = cfg;
+	setup_reg = reg;
+}
+
 struct pack_ws *pack_ws_new(void)
 {
-	return calloc(1, sizeof(struct pack_ws));
+	struct pack_ws *w = calloc(1, sizeof(struct pack_ws));
+	if (w && setup_cfg && setup_cfg->isolation &&
+	    !(w->packer = packer_new(setup_cfg, setup_reg))) {
+		free(w);
+		return NULL;
+	}
+	return w;
 }
 
 void pack_ws_free(struct pack_ws *w)
 {
 	if (!w)
 		return;
+	packer_free(w->packer);
 	seqpack_workspace_free(w->ws);
 	free(w->lengths);
 	free(w);
@@ -48,9 +71,17 @@ static int get_pack_head(struct job *j, struct pack_head *q)
 	return SEQPACK_OK;
 }
 
-/* The lengths buffer of a worker, for n lengths. */
-static int lengths_room(struct pack_ws *w, struct job *j, uint32_t n)
+/* The lengths buffer of a worker, for n lengths: in the packer's shared
+ * memory, or the worker's own. */
+static int lengths_room(struct pack_ws *w, struct job *j, uint32_t n,
+			uint32_t **ret)
 {
+	if (w->packer) {
+		seqpack_error err;
+		if (packer_lengths(w->packer, n, ret, &err) != SEQPACK_OK)
+			return reply_error(j, err.status, err.message);
+		return SEQPACK_OK;
+	}
 	/* n is bounded by max-lengths and the request size limit before
 	 * this is called, so the allocation is too. */
 	if (n + 1 > w->cap) {
@@ -60,6 +91,7 @@ static int lengths_room(struct pack_ws *w, struct job *j, uint32_t n)
 		w->lengths = l;
 		w->cap = (size_t)n + 1;
 	}
+	*ret = w->lengths;
 	return SEQPACK_OK;
 }
 
@@ -86,9 +118,11 @@ static int threads_limit(struct job *j, const seqpack_params *p)
 	return SEQPACK_OK;
 }
 
-/* Pack w->lengths[0..n-1]; *res points into the worker's workspace. */
+/* Pack the n lengths of lengths_room(); *res points into the packer's
+ * shared memory or the worker's workspace. */
 static int run_pack(struct pack_ws *w, struct job *j, struct pack_head *q,
-		    const seqpack_result **res, const char **algo)
+		    const uint32_t *lengths, const seqpack_result **res,
+		    const char **algo)
 {
 	/* Third-party plugins are verified, whatever the client asked,
 	 * unless the administrator chose verify = requested: the daemon's
@@ -99,19 +133,26 @@ static int run_pack(struct pack_ws *w, struct job *j, struct pack_head *q,
 	int rc = threads_limit(j, &q->p);
 	if (rc != SEQPACK_OK)
 		return rc;
-	if (w->ws_reg != j->reg) {
-		w->ws = seqpack_workspace_free(w->ws);
-		w->ws_reg = NULL;
-		seqpack_error err;
-		if (seqpack_workspace_new(j->reg, &w->ws, &err) != SEQPACK_OK)
-			return reply_error(j, err.status, err.message);
-		w->ws_reg = j->reg;
-	}
 	const seqpack_plugin_info *info;
 	if ((info = seqpack_registry_find(j->reg, q->name)))
 		*algo = info->name;
 	seqpack_error err;
-	rc = seqpack_workspace_pack(w->ws, q->name, w->lengths, q->n, &q->p,
+	if (w->packer) {
+		rc = packer_pack(w->packer, j->reg, q->name, &q->p, q->n,
+				 &w->view, &err);
+		if (rc != SEQPACK_OK)
+			return reply_error(j, rc, err.message);
+		*res = &w->view;
+		return SEQPACK_OK;
+	}
+	if (w->ws_reg != j->reg) {
+		w->ws = seqpack_workspace_free(w->ws);
+		w->ws_reg = NULL;
+		if (seqpack_workspace_new(j->reg, &w->ws, &err) != SEQPACK_OK)
+			return reply_error(j, err.status, err.message);
+		w->ws_reg = j->reg;
+	}
+	rc = seqpack_workspace_pack(w->ws, q->name, lengths, q->n, &q->p,
 				    res, &err);
 	if (rc != SEQPACK_OK)
 		return reply_error(j, rc, err.message);
@@ -133,11 +174,12 @@ int handle_pack(struct pack_ws *w, struct job *j, const char **algo)
 				    "payload length %zu disagrees with n = %u (expected %zu bytes of lengths, got %zu)",
 				    j->len, q.n, (size_t)q.n * 4,
 				    sp_rd_left(&q.r));
-	if ((rc = lengths_room(w, j, q.n)) != SEQPACK_OK)
+	uint32_t *lengths;
+	if ((rc = lengths_room(w, j, q.n, &lengths)) != SEQPACK_OK)
 		return rc;
-	sp_get_u32_array(&q.r, w->lengths, q.n);
+	sp_get_u32_array(&q.r, lengths, q.n);
 	const seqpack_result *res;
-	if ((rc = run_pack(w, j, &q, &res, algo)) != SEQPACK_OK)
+	if ((rc = run_pack(w, j, &q, lengths, &res, algo)) != SEQPACK_OK)
 		return rc;
 	size_t off = reply_begin_ok(j);
 	sp_put_result(&j->reply, res);
@@ -189,15 +231,16 @@ int handle_pack_shm(struct pack_ws *w, struct job *j, const char **algo)
 				    n, (unsigned long long)loff,
 				    sp_shm_result_bytes(n),
 				    (unsigned long long)roff, shm->size);
-	if ((rc = lengths_room(w, j, n)) != SEQPACK_OK)
+	uint32_t *lengths;
+	if ((rc = lengths_room(w, j, n, &lengths)) != SEQPACK_OK)
 		return rc;
 	/* The lengths are read in full whatever they hold; the result's
 	 * pages only once the lengths passed, so that a refused request
 	 * commits no more of the region than a socket PACK's payload. */
 	shm_populate(shm, (size_t)loff, (size_t)n * 4, 0);
-	memcpy(w->lengths, shm->base + loff, (size_t)n * 4);
+	memcpy(lengths, shm->base + loff, (size_t)n * 4);
 	const seqpack_result *res;
-	if ((rc = run_pack(w, j, &q, &res, algo)) != SEQPACK_OK)
+	if ((rc = run_pack(w, j, &q, lengths, &res, algo)) != SEQPACK_OK)
 		return rc;
 	shm_populate(shm, (size_t)roff, sp_shm_result_bytes(n), 1);
 	uint8_t *out = shm->base + roff;

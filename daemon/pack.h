@@ -8,6 +8,9 @@
  * next: one per worker thread, never shared. */
 struct pack_ws;
 
+/* Once, before the pool starts: with isolation = process each
+ * workspace starts its packer process on reg (see packer.h). */
+void pack_setup(const struct config *cfg, seqpack_registry *reg);
 struct pack_ws *pack_ws_new(void);
 void pack_ws_free(struct pack_ws *ws);
 

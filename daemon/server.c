@@ -21,6 +21,8 @@
 #include "fdlimit.h"
 #include "listen.h"
 #include "log.h"
+#include "pack.h"
+#include "packer.h"
 #include "plugins.h"
 #include "pool.h"
 #include "read.h"
@@ -204,6 +206,18 @@ static void reload(struct server *s)
 	sdx_notify("READY=1");
 }
 
+/* The second stop signal exits without waiting for anything: a plugin
+ * may be stuck in a worker thread (streams run there, and PACK too with
+ * isolation = thread), and a thread cannot be stopped, so joining them
+ * could wait forever.  The packer processes are killed here rather than
+ * left to their parent-death signal. */
+static _Noreturn void exit_now(void)
+{
+	log_notice("second stop signal: exiting now");
+	packer_kill_all();
+	_exit(0);
+}
+
 static int on_signal(struct server *s)
 {
 	struct signalfd_siginfo si;
@@ -214,10 +228,8 @@ static int on_signal(struct server *s)
 			break;
 		case SIGTERM:
 		case SIGINT:
-			if (s->tab.stopping) {
-				log_notice("second stop signal: exiting now");
-				return -1;
-			}
+			if (s->tab.stopping)
+				exit_now();
 			begin_stop(s, si.ssi_signo == SIGTERM ? "SIGTERM"
 							      : "SIGINT");
 			break;
@@ -359,6 +371,9 @@ int server_run(struct config *cfg)
 		return 1;
 	resolve_cpus(cfg);
 	fdlimit_raise(cfg);
+	if (cfg->isolation && packer_init() != 0)
+		return 1;
+	pack_setup(cfg, s.tab.reg);
 	if (pool_start(cfg->threads, s.efd) != 0) {
 		log_err("cannot start the worker pool");
 		pool_stop();

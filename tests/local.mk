@@ -127,6 +127,23 @@ tests_test_daemon_shm_SOURCES = tests/test-daemon-shm.c $(TEST_DAEMON_SOURCES)
 tests_test_daemon_shm_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_shm_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_shm_LDADD = $(TESTLIB_LDADD)
+# daemon: plugins that crash, hang or allocate without end cost their
+# request, never the daemon (packer processes); the plugins live in their
+# own directory so that no other test's plugin path loads them
+check_PROGRAMS += tests/test-daemon-isolate
+TESTS += tests/test-daemon-isolate
+tests_test_daemon_isolate_SOURCES = tests/test-daemon-isolate.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_isolate_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_isolate_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_isolate_LDADD = $(TESTLIB_LDADD)
+check_LTLIBRARIES += tests/isolate/hang.la tests/isolate/crash.la \
+	tests/isolate/hog.la
+tests_isolate_hang_la_SOURCES = tests/isolate/hang.c
+tests_isolate_hang_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_isolate_crash_la_SOURCES = tests/isolate/crash.c
+tests_isolate_crash_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_isolate_hog_la_SOURCES = tests/isolate/hog.c
+tests_isolate_hog_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 # daemon: seqpack pack|stream|algorithms --socket print what in-process does
 check_PROGRAMS += tests/test-daemon-cli
 TESTS += tests/test-daemon-cli

@@ -1,0 +1,32 @@
+/* Packer processes as processes: start one, end one, know every live
+ * one (for the second stop signal), say how one ended. */
+#ifndef SEQPACKD_PACKER_PROC_H
+#define SEQPACKD_PACKER_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+struct packer_proc {
+	pid_t pid;                /* 0: none */
+	int sock;                 /* our end of the pair, -1 with none */
+	struct packer_proc *next; /* the list of live ones */
+};
+
+/* Read /proc/self/exe once; -1 when it cannot be (logged). */
+int packer_proc_init(void);
+/* Start `seqpackd --packer` with shm_fd as its shared memory; returns 0
+ * or an errno (the process may still fail later: the socket then reads
+ * EOF). */
+int packer_proc_start(struct packer_proc *pp, const struct config *cfg,
+		      int shm_fd);
+/* End it: with SIGKILL when hard, else by closing its socket (it exits
+ * on EOF); reap it, and return its wait status (-1 when there was none). */
+int packer_proc_end(struct packer_proc *pp, int hard);
+/* "crashed (signal 11, Segmentation fault)" or "exited with status 1". */
+void packer_proc_describe(int wstatus, char *buf, size_t size);
+/* SIGKILL every live packer process. */
+void packer_proc_kill_all(void);
+
+#endif
