@@ -27,6 +27,7 @@ struct collector {
 	unsigned ready;
 	pid_t *kids;
 	unsigned reaped;       /* children reaped so far */
+	int lost;              /* the daemon's /proc entry went away */
 	uint64_t next_sample_ms;
 	uint64_t last_rec_ns;
 	struct load_rec buf[1024];
@@ -47,14 +48,15 @@ static void sample(struct collector *k, int force)
 {
 	struct load_result *res = k->res;
 	uint64_t now = util_now_ms();
-	if (!res->daemon_pid || (!force && now < k->next_sample_ms))
+	if (!res->daemon_pid || k->lost ||
+	    (!force && now < k->next_sample_ms))
 		return;
 	k->next_sample_ms = now + k->run->o->sample_ms;
 	struct load_proc s;
 	if (load_proc_sample(res->daemon_pid, &s) != 0) {
 		load_error("cannot read /proc/%d: %s; no more samples",
 			   (int)res->daemon_pid, strerror(errno));
-		res->daemon_pid = 0;
+		k->lost = 1;
 		return;
 	}
 	res->end = s;

@@ -149,6 +149,7 @@ struct load_result {
 	struct load_proc start, end, peak; /* peak: max of rss and fds seen */
 	unsigned samples;
 	uint64_t daemon_errors; /* errors.total counted during the run */
+	int daemon_errors_known; /* 0: STATS failed after the run */
 };
 
 /* Fork o->clients clients, wait until all are ready, let them go, read

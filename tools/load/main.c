@@ -205,8 +205,10 @@ static int run(const struct load_opts *o)
 		return LOAD_EXIT_SETUP;
 	/* a daemon that no longer answers after the run failed it */
 	int after = daemon_errors(o, &errors1);
-	if (after == 0)
+	if (after == 0) {
 		res.daemon_errors = errors1 - errors0;
+		res.daemon_errors_known = 1;
+	}
 	st = load_report(&lr, &res);
 	return after == 0 ? st : LOAD_EXIT_FAILED;
 }

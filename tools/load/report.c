@@ -115,8 +115,13 @@ static void print_json(const struct load_run *run,
 	       o->size_max, o->capacity, o->threads, o->seed, res->wall_ns,
 	       per_s(all->ok + all->mismatches, res->wall_ns),
 	       per_s(all->lengths, res->wall_ns));
-	printf(",\"daemon\":{\"pid\":%d,\"samples\":%u,\"errors\":%" PRIu64,
-	       (int)res->daemon_pid, res->samples, res->daemon_errors);
+	printf(",\"daemon\":{\"pid\":%d,\"samples\":%u", (int)res->daemon_pid,
+	       res->samples);
+	/* null: the daemon did not answer STATS after the run */
+	if (res->daemon_errors_known)
+		printf(",\"errors\":%" PRIu64, res->daemon_errors);
+	else
+		printf(",\"errors\":null");
 	json_proc("start", &res->start);
 	json_proc("peak", &res->peak);
 	json_proc("end", &res->end);
@@ -163,8 +168,11 @@ static void print_text(const struct load_run *run,
 	} else {
 		printf("daemon      not sampled\n");
 	}
-	printf("daemon errors counted during the run: %" PRIu64 "\n",
-	       res->daemon_errors);
+	if (res->daemon_errors_known)
+		printf("daemon errors counted during the run: %" PRIu64 "\n",
+		       res->daemon_errors);
+	else
+		printf("daemon errors counted during the run: unknown (no STATS after the run)\n");
 	printf("%-10s %8s %8s %10s %8s %9s %9s %9s\n", "algorithm",
 	       "requests", "ok", "mismatches", "errors", "p50 ms", "p99 ms",
 	       "max ms");
