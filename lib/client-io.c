@@ -167,8 +167,11 @@ static int reply_status(seqpack_client *c, const struct sp_header *h,
 		status = SEQPACK_ERR_PROTOCOL;
 	if (last)
 		c->broken = 1;
+	/* A daemon's error without a message (or with a bad one) still
+	 * names its status: an empty message tells the caller nothing. */
 	return seterr(err, (int)status, "%s",
-		      body->bad ? seqpack_strerror((int)status) : msg);
+		      body->bad || !msg[0] ? seqpack_strerror((int)status)
+					    : msg);
 }
 
 int client_call(seqpack_client *c, size_t limit, struct sp_rd *body,
