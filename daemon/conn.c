@@ -53,18 +53,11 @@ int conn_add(struct conn_table *t, struct conn *c)
 	t->n++;
 	t->live++;
 	stats_connection(1);
-	log_info("connection %llu: pid %d uid %u gid %u",
+	/* debug: at info, the journal got a line per connection */
+	log_debug("connection %llu: pid %d uid %u gid %u",
 		 (unsigned long long)c->serial, (int)c->cred.pid,
 		 (unsigned)c->cred.uid, (unsigned)c->cred.gid);
 	return 0;
-}
-
-struct conn *conn_find(const struct conn_table *t, const void *p)
-{
-	struct conn *c;
-	for (c = t->head; c && c != p; c = c->next)
-		;
-	return c;
 }
 
 int conn_want_read(const struct conn *c)
@@ -72,7 +65,9 @@ int conn_want_read(const struct conn *c)
 	const struct conn_table *t = c->tab;
 	/* Payload bytes in flight are bounded too, so one connection holds
 	 * at most about two max-request-size payloads, not max-inflight. */
-	return c->fd >= 0 && !c->closing && !t->stopping &&
+	/* (stopping does not stop reading: conns_stop() shut the sockets'
+	 * read side, so what is read now was sent before the stop) */
+	return c->fd >= 0 && !c->closing &&
 	       c->inflight < t->cfg->max_inflight && c->out_bytes < OUT_HIGH &&
 	       (c->inflight == 0 ||
 		c->inflight_bytes < t->cfg->max_request_bytes);
@@ -120,7 +115,12 @@ void conn_free(struct conn *c)
 	stream_set_free(&c->streams);
 	conn_drop_partial(c);
 	shm_unref(c->shm);
-	free(c);
+	/* Freed by conns_reap() after the event batch: an event of this
+	 * batch may still point at c, and then finds it closed (fd -1)
+	 * rather than freed, whatever closed it. */
+	c->prev = NULL;
+	c->next = t->dead;
+	t->dead = c;
 }
 
 /* The oldest output buffer is sent, or is to be dropped. */
@@ -241,15 +241,17 @@ void conn_fail(struct conn *c, uint16_t type, uint64_t id, int status,
 
 void conns_stop(struct conn_table *t)
 {
-	for (struct conn *c = t->head, *nx; c; c = nx) {
-		nx = c->next;
-		if (c->fd >= 0) {
-			/* a request not fully received is not in flight */
-			conn_drop_partial(c);
-			c->closing = 1;
-			conn_flush(c);
-		}
-	}
+	/* Closing a Unix socket with bytes unread resets the peer
+	 * (ECONNRESET, the answers it has not read yet lost with them), and
+	 * closing at once would drop requests already sent.  Shut the read
+	 * side instead: the peer cannot send more (EPIPE), what it sent is
+	 * still read, run and answered, and then the read sees EOF and the
+	 * connection closes once its answers are out (read.c). */
+	for (struct conn *c = t->head; c; c = c->next)
+		if (c->fd >= 0 && shutdown(c->fd, SHUT_RD) != 0)
+			log_debug("connection %llu: shutdown: %s",
+				  (unsigned long long)c->serial,
+				  strerror(errno));
 }
 
 void conns_kill(struct conn_table *t)
@@ -258,4 +260,13 @@ void conns_kill(struct conn_table *t)
 		nx = c->next;
 		conn_kill(c);
 	}
+}
+
+void conns_reap(struct conn_table *t)
+{
+	for (struct conn *c = t->dead, *nx; c; c = nx) {
+		nx = c->next;
+		free(c);
+	}
+	t->dead = NULL;
 }

@@ -30,7 +30,10 @@ struct conn_table {
 	const struct config *cfg;   /* limits */
 	seqpack_registry *reg;      /* what new requests run on; each job
 				     * holds its own reference */
-	int stopping;               /* read no more requests */
+	int stopping;               /* no new connections; each socket's
+				     * read side is shut (conns_stop()) */
+	struct conn *dead;          /* freed, to be reaped after the event
+				     * batch (conns_reap()) */
 };
 
 struct conn {
@@ -73,8 +76,6 @@ struct conn {
 struct conn *conn_new(int fd, const struct ucred *cr);
 /* Put c in t and in t's epoll set; -1 (logged) when epoll refuses. */
 int conn_add(struct conn_table *t, struct conn *c);
-/* The connection at p, if p still is one (events may be stale). */
-struct conn *conn_find(const struct conn_table *t, const void *p);
 
 /* Whether c may be read from now. */
 int conn_want_read(const struct conn *c);
@@ -91,13 +92,19 @@ void conn_fail(struct conn *c, uint16_t type, uint64_t id, int status,
 /* Close the socket now; c is freed at once when no job is in flight,
  * otherwise when conn_free() is called for the last one back. */
 void conn_kill(struct conn *c);
-/* Free a closed connection whose jobs are all back. */
+/* Free a closed connection whose jobs are all back: out of the table
+ * now, its memory at the next conns_reap(), so that a pointer to it in
+ * the current event batch stays valid (and says fd -1). */
 void conn_free(struct conn *c);
 
-/* Once t->stopping is set: drop requests not fully received, and close
- * each connection once its replies are out. */
+/* Once t->stopping is set: shut each socket's read side, so that what
+ * the peer sent before is still read and answered and nothing after;
+ * each connection closes at the EOF that follows, once its replies are
+ * out. */
 void conns_stop(struct conn_table *t);
 /* Close every connection now. */
 void conns_kill(struct conn_table *t);
+/* Free the connections conn_free() left for after the event batch. */
+void conns_reap(struct conn_table *t);
 
 #endif

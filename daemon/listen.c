@@ -76,7 +76,8 @@ int listener_open(const struct config *c, struct listener *l)
 		}
 		l->fd = fd;
 		l->activated = 1;
-		log_info("listening on the socket passed by systemd");
+		/* (the ready line says where, at notice level) */
+		log_debug("listening on the socket passed by systemd");
 		return 0;
 	}
 
@@ -111,7 +112,7 @@ int listener_open(const struct config *c, struct listener *l)
 		listener_close(l);
 		return -1;
 	}
-	log_info("listening on '%s' (mode %04o)", c->socket, c->socket_mode);
+	log_debug("listening on '%s' (mode %04o)", c->socket, c->socket_mode);
 	return 0;
 }
 

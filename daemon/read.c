@@ -67,6 +67,16 @@ static int check_header(struct conn *c)
 
 static void on_eof(struct conn *c)
 {
+	if (c->tab->stopping && c->in_payload) {
+		/* conns_stop() shut the read side in the middle of this
+		 * request: its client cannot send the rest, so say why */
+		conn_fail(c, c->h.type | SP_REPLY, c->h.id, SEQPACK_ERR_LIMIT,
+			  "seqpackd is stopping: request %llu arrived only in part (%zu of %u payload bytes) and was not run; send it again",
+			  (unsigned long long)c->h.id, c->pay_have,
+			  c->h.length);
+		conn_flush(c);
+		return;
+	}
 	if (c->hdr_have || c->in_payload) {
 		log_info("connection %llu: client disconnected mid-request",
 			 (unsigned long long)c->serial);

@@ -177,7 +177,14 @@ static void begin_stop(struct server *s, const char *why)
 {
 	if (s->tab.stopping)
 		return;
-	log_notice("%s: no new requests; finishing the ones in flight", why);
+	log_notice("%s: no new connections; answering the requests already sent, then closing",
+		   why);
+	/* Connections in our own socket's queue were made before the stop
+	 * and would be reset with it: take them in, to be answered like the
+	 * rest.  systemd's socket outlives us and keeps its queue for the
+	 * next instance. */
+	if (s->lis.fd >= 0 && !s->lis.activated && !s->accept_resume_ms)
+		accept_all(s);
 	s->tab.stopping = 1;
 	if (s->lis.fd >= 0)
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lis.fd, NULL);
@@ -318,19 +325,18 @@ static void loop(struct server *s)
 				accept_ready = 1;
 			}
 		}
-		/* on_done() above may have freed a connection that also has
-		 * an event in this batch: look each up again rather than
-		 * trusting the pointer. */
+		/* The other events are connections'.  One closed above (by
+		 * on_done(), or by an earlier event of this batch) is not
+		 * freed before conns_reap() below, so its pointer is still
+		 * good and says fd -1. */
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 			if (p == &s->sfd || p == &s->efd || p == &s->lis)
 				continue;
-			struct conn *c = conn_find(&s->tab, p);
-			if (c && c->fd >= 0)
+			struct conn *c = p;
+			if (c->fd >= 0)
 				on_conn(c, evs[i].events);
 		}
-		/* Accept last, so no new connection can reuse the address of
-		 * one freed above while its stale events are looked at. */
 		if (accept_ready && !s->tab.stopping)
 			accept_all(s);
 		t = util_now_ms();
@@ -340,6 +346,8 @@ static void loop(struct server *s)
 			sdx_notify("WATCHDOG=1");
 			s->wd_next_ms = t + s->wd_interval_ms;
 		}
+		/* no pointer of this batch is looked at after here */
+		conns_reap(&s->tab);
 	}
 }
 
@@ -385,8 +393,18 @@ int server_run(struct config *cfg)
 		s.wd_interval_ms = wd / 2000 ? wd / 2000 : 1;
 		s.wd_next_ms = util_now_ms();
 	}
-	log_notice("seqpackd %s ready: %u worker threads, protocol %u",
-		   seqpack_version(), cfg->threads, SP_VERSION);
+	/* The one line a start leaves at the default level: what serves,
+	 * where, and the limits a refused client will ask about (the whole
+	 * configuration is at debug level). */
+	log_notice("seqpackd %s ready on %s%s%s: protocol %u, %u worker threads; max-clients %u, max-inflight %u, max-request-size %u, max-lengths %u, max-streams %u, read-timeout %.3g s, idle-timeout %.3g s",
+		   seqpack_version(), s.lis.activated ? "" : "'",
+		   s.lis.activated ? "the socket passed by systemd"
+				   : cfg->socket,
+		   s.lis.activated ? "" : "'", SP_VERSION, cfg->threads,
+		   cfg->max_clients, cfg->max_inflight,
+		   cfg->max_request_bytes, cfg->max_lengths,
+		   cfg->max_streams, cfg->read_timeout_ms / 1000.0,
+		   cfg->idle_timeout_ms / 1000.0);
 	sdx_notify("READY=1\nSTATUS=serving");
 	loop(&s);
 	begin_stop(&s, "exiting");
@@ -399,6 +417,7 @@ int server_run(struct config *cfg)
 		nx = j->next;
 		dispatch_finished(j);
 	}
+	conns_reap(&s.tab);
 	log_notice("stopped");
 	return 0;
 }

@@ -165,5 +165,12 @@ tests_test_daemon_crashloop_SOURCES = tests/test-daemon-crashloop.c $(TEST_DAEMO
 tests_test_daemon_crashloop_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_crashloop_CFLAGS = $(TESTLIB_CFLAGS) $(PTHREAD_CFLAGS)
 tests_test_daemon_crashloop_LDADD = $(TESTLIB_LDADD) $(PTHREAD_LIBS)
+# daemon: SIGTERM answers every request already sent, then EOF, no reset
+check_PROGRAMS += tests/test-daemon-stop
+TESTS += tests/test-daemon-stop
+tests_test_daemon_stop_SOURCES = tests/test-daemon-stop.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_stop_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_stop_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_stop_LDADD = $(TESTLIB_LDADD)
 
 include $(srcdir)/tests/contract.mk
