@@ -72,9 +72,11 @@ static int one_request(const struct load_run *run, seqpack_client **cl,
 		snprintf(why, len, "connect: %s", err.message);
 		return LOAD_ERROR;
 	}
-	/* The daemon verifies every answer itself (verify = always); the
-	 * client keeps its index-safety checks.  The in-process reference
-	 * is verified, so a wrong answer there is not taken as the truth. */
+	/* The daemon verifies every answer itself at its default (verify =
+	 * always) and the client keeps its index-safety checks, so the
+	 * client's second verification is left out of the latency.  The
+	 * in-process reference is verified, so that a wrong answer there
+	 * is never taken as the truth. */
 	seqpack_params remote = *p, local = *p;
 	remote.flags &= ~SEQPACK_PARAM_VERIFY;
 	local.flags |= SEQPACK_PARAM_VERIFY;
@@ -144,7 +146,8 @@ int load_worker(const struct load_run *run, unsigned c, int rec_fd,
 		char why[400];
 		rec.kind = (uint8_t)one_request(run, &cl, ws, alg, lengths, n,
 						&p, &rec, why, sizeof(why));
-		if (rec.kind != LOAD_OK && (o->verbose || reported++ < REPORTED_MAX))
+		if (rec.kind != LOAD_OK &&
+		    (o->verbose || reported++ < REPORTED_MAX))
 			load_error("client %u, request %u (%s, %zu lengths, seed 0x%" PRIx64 "): %s%s",
 				   c, i, alg, n, p.seed,
 				   rec.kind == LOAD_MISMATCH ? "differs: " : "",
