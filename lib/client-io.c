@@ -2,14 +2,19 @@
  * a request (with a descriptor when it carries one), reading messages
  * with exact reads, and waiting for a request's reply.  The daemon is a
  * separate process and may be buggy, so a reply's length is bounded by
- * what the request can explain and memory grows only as bytes arrive. */
+ * what the request can explain and memory grows only as bytes arrive;
+ * it may also hang, so every send and read is nonblocking and waits in
+ * poll() for what is left of the call's deadline. */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "client-io.h"
+#include "util/clock-internal.h"
 
 int client_broken(seqpack_client *c, int status, seqpack_error *err,
 		  const char *what)
@@ -23,6 +28,8 @@ static int broken_io(seqpack_client *c, const char *call, seqpack_error *err)
 {
 	int e = errno;
 	c->broken = 1;
+	if (e == EPIPE || e == ECONNRESET)
+		c->peer_gone = 1;
 	return seterr(err, SEQPACK_ERR_IO, "seqpackd connection: %s: %s", call,
 		      strerror(e));
 }
@@ -33,6 +40,60 @@ int client_usable(seqpack_client *c, seqpack_error *err)
 		return seterr(err, SEQPACK_ERR_STATE,
 			      "seqpackd connection failed earlier; reconnect");
 	return SEQPACK_OK;
+}
+
+int client_enter(seqpack_client *c, seqpack_error *err)
+{
+	if (c->in_callback)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "seqpackd client used from a stream pack callback while its request is running; call it after the callback returns");
+	c->deadline_ns = c->timeout_ms ? util_now_ns() +
+						 (uint64_t)c->timeout_ms * 1000000u
+				       : 0;
+	return SEQPACK_OK;
+}
+
+unsigned client_ms_left(const seqpack_client *c)
+{
+	if (!c->deadline_ns)
+		return 0;
+	uint64_t now = util_now_ns();
+	if (now >= c->deadline_ns)
+		return 1;
+	uint64_t ms = (c->deadline_ns - now + 999999u) / 1000000u;
+	return ms > UINT_MAX ? UINT_MAX : (unsigned)ms;
+}
+
+/* The call's deadline passed: what is on the wire is unknown (a late
+ * reply may still come), so the connection cannot be used again. */
+static int timed_out(seqpack_client *c, const char *what, seqpack_error *err)
+{
+	c->broken = 1;
+	return seterr(err, SEQPACK_ERR_TIMEOUT,
+		      "seqpackd at '%s' did not %s within the client's timeout of %u ms; the connection is closed",
+		      c->path, what, c->timeout_ms);
+}
+
+/* Wait until the socket is ready for events or the deadline passes. */
+static int wait_ready(seqpack_client *c, short events, const char *what,
+		      seqpack_error *err)
+{
+	for (;;) {
+		int ms = -1;
+		if (c->deadline_ns) {
+			if (util_now_ns() >= c->deadline_ns)
+				return timed_out(c, what, err);
+			unsigned left = client_ms_left(c);
+			ms = left > INT_MAX ? INT_MAX : (int)left;
+		}
+		struct pollfd p = {.fd = c->fd, .events = events};
+		int r = poll(&p, 1, ms);
+		/* POLLHUP and POLLERR too: the next call says what it is */
+		if (r > 0)
+			return SEQPACK_OK;
+		if (r < 0 && errno != EINTR)
+			return broken_io(c, "poll", err);
+	}
 }
 
 void client_begin(seqpack_client *c, uint16_t type)
@@ -62,7 +123,7 @@ static ssize_t send_with_fd(seqpack_client *c, size_t off)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &c->out_fd, sizeof(int));
-	ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+	ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (w > 0)
 		c->out_fd = -1; /* it went with the bytes just sent */
 	return w;
@@ -75,9 +136,16 @@ static int send_all(seqpack_client *c, seqpack_error *err)
 		ssize_t w = c->out_fd >= 0
 				    ? send_with_fd(c, off)
 				    : send(c->fd, c->out.data + off,
-					   c->out.len - off, MSG_NOSIGNAL);
+					   c->out.len - off,
+					   MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int rc = wait_ready(c, POLLOUT, "take the request", err);
+			if (rc != SEQPACK_OK)
+				return rc;
+			continue;
+		}
 		if (w <= 0)
 			return broken_io(c, "send", err);
 		off += (size_t)w;
@@ -89,14 +157,23 @@ static int read_exact(seqpack_client *c, uint8_t *p, size_t n,
 		      seqpack_error *err)
 {
 	while (n > 0) {
-		ssize_t r = read(c->fd, p, n);
+		ssize_t r = recv(c->fd, p, n, MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int rc = wait_ready(c, POLLIN, "answer", err);
+			if (rc != SEQPACK_OK)
+				return rc;
+			continue;
+		}
 		if (r < 0)
 			return broken_io(c, "read", err);
-		if (r == 0)
+		if (r == 0) {
+			c->peer_gone = 1;
 			return client_broken(c, SEQPACK_ERR_IO, err,
 					     "the daemon closed the connection");
+		}
+		c->reply_bytes += (size_t)r;
 		p += r;
 		n -= (size_t)r;
 	}
@@ -165,8 +242,12 @@ static int reply_status(seqpack_client *c, const struct sp_header *h,
 	sp_get_str(body, msg, sizeof(msg));
 	if (status == SEQPACK_OK || status >= SEQPACK_STATUS_COUNT_)
 		status = SEQPACK_ERR_PROTOCOL;
-	if (last)
+	if (last) {
 		c->broken = 1;
+		/* The daemon closes an idle connection with a connection-wide
+		 * TIMEOUT; it had not read our request. */
+		c->retryable = status == SEQPACK_ERR_TIMEOUT && h->id == 0;
+	}
 	/* A daemon's error without a message (or with a bad one) still
 	 * names its status: an empty message tells the caller nothing. */
 	return seterr(err, (int)status, "%s",
@@ -184,8 +265,11 @@ int client_call(seqpack_client *c, size_t limit, struct sp_rd *body,
 	int rc = client_usable(c, err);
 	if (rc != SEQPACK_OK)
 		return rc;
+	c->retryable = 0;
+	c->peer_gone = 0;
+	c->reply_bytes = 0;
 	rc = send_all(c, err);
-	int send_failed = rc != SEQPACK_OK;
+	int send_failed = rc != SEQPACK_OK, send_rc = rc;
 	seqpack_error send_err;
 	if (send_failed) {
 		/* The daemon may have said why before it hung up (too many
@@ -200,12 +284,16 @@ int client_call(seqpack_client *c, size_t limit, struct sp_rd *body,
 		rc = read_msg(c, &h, limit, err);
 		if (send_failed && (rc != SEQPACK_OK || h.type != SP_ERROR)) {
 			c->broken = 1;
+			c->retryable = c->peer_gone && c->reply_bytes == 0 &&
+				       send_rc != SEQPACK_ERR_TIMEOUT;
 			if (err)
 				*err = send_err;
-			return SEQPACK_ERR_IO;
+			return send_rc;
 		}
-		if (rc != SEQPACK_OK)
+		if (rc != SEQPACK_OK) {
+			c->retryable = c->peer_gone && c->reply_bytes == 0;
 			return rc;
+		}
 		if (h.type != SP_EVENT_PACK || h.id != c->out_id)
 			return reply_status(c, &h, body, err);
 		rc = c->on_stream_event(c, h.length, err);

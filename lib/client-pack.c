@@ -7,6 +7,7 @@
 #include "client-check.h"
 #include "client-io.h"
 #include "client-pack.h"
+#include "client-retry.h"
 #include "client-shm.h"
 #include "util/cleanup-internal.h"
 
@@ -80,6 +81,19 @@ static int pack_socket(seqpack_client *c, const char *algorithm,
 	return client_deliver(lengths, n, params, res, out, err);
 }
 
+/* One try: shared memory when it is worth it and to be had, else the
+ * socket. */
+static int pack_once(seqpack_client *c, const char *algorithm,
+		     const uint32_t *lengths, size_t n,
+		     const seqpack_params *params, struct pack_out out,
+		     seqpack_error *err)
+{
+	int rc = client_pack_shm(c, algorithm, lengths, n, params, out, err);
+	if (rc != USE_SOCKET)
+		return rc;
+	return pack_socket(c, algorithm, lengths, n, params, out, err);
+}
+
 static int client_pack(seqpack_client *c, const char *algorithm,
 		       const uint32_t *lengths, size_t n,
 		       const seqpack_params *params, struct pack_out out,
@@ -104,12 +118,14 @@ static int client_pack(seqpack_client *c, const char *algorithm,
 			      "a request of %zu bytes is above the daemon's limit of %u",
 			      size, c->info.max_request_bytes);
 	rc = client_usable(c, err);
+	if (rc == SEQPACK_OK)
+		rc = client_enter(c, err);
 	if (rc != SEQPACK_OK)
 		return rc;
-	rc = client_pack_shm(c, algorithm, lengths, n, params, out, err);
-	if (rc != USE_SOCKET)
-		return rc;
-	return pack_socket(c, algorithm, lengths, n, params, out, err);
+	rc = pack_once(c, algorithm, lengths, n, params, out, err);
+	if (client_retry(c, &rc, err))
+		rc = pack_once(c, algorithm, lengths, n, params, out, err);
+	return rc;
 }
 
 SEQPACK_EXPORT int seqpack_client_pack(seqpack_client *c,

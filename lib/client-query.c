@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client-io.h"
+#include "client-retry.h"
 #include "util/cleanup-internal.h"
 
 /* Replies other than PACK are small; a larger one is a broken daemon. */
@@ -20,14 +21,26 @@ static char *dup_str(struct sp_rd *r)
 	return r->bad ? NULL : strdup(tmp);
 }
 
-/* Send a request of type without a body and read the count of entries
+static int query_once(seqpack_client *c, uint16_t type, struct sp_rd *r,
+		      seqpack_error *err)
+{
+	client_begin(c, type);
+	return client_call(c, SMALL_REPLY_MAX, r, err);
+}
+
+/* Send a request of type without a body (again on a new connection when
+ * the daemon went away before answering) and read the count of entries
  * its reply starts with; an entry takes at least min bytes. */
 static int query(seqpack_client *c, uint16_t type, size_t min,
 		 const char *malformed, struct sp_rd *r, uint32_t *count,
 		 seqpack_error *err)
 {
-	client_begin(c, type);
-	int rc = client_call(c, SMALL_REPLY_MAX, r, err);
+	int rc = client_enter(c, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	rc = query_once(c, type, r, err);
+	if (client_retry(c, &rc, err))
+		rc = query_once(c, type, r, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	*count = sp_get_u32(r);

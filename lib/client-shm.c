@@ -43,6 +43,16 @@ void client_shm_unmap(seqpack_client *c)
 		munmap(c->shm, c->shm_size);
 }
 
+/* Its descriptor was closed after the attach (the daemon holds its own
+ * mapping), so the region cannot be passed again; a new one costs a
+ * memfd and its page faults once per daemon restart. */
+void client_shm_forget(seqpack_client *c)
+{
+	client_shm_unmap(c);
+	c->shm = NULL;
+	c->shm_size = 0;
+}
+
 /* A memfd of size bytes, mapped, with the first need bytes faulted in.
  * USE_SOCKET when the kernel will not (for good: shm_off). */
 static int shm_create(seqpack_client *c, size_t size, size_t need,

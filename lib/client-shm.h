@@ -16,5 +16,7 @@ int client_pack_shm(seqpack_client *c, const char *algorithm,
 		    const seqpack_params *params, struct pack_out out,
 		    seqpack_error *err) CLIENT_HIDDEN;
 void client_shm_unmap(seqpack_client *c) CLIENT_HIDDEN;
+/* Drop the region after a reconnect: the new daemon never mapped it. */
+void client_shm_forget(seqpack_client *c) CLIENT_HIDDEN;
 
 #endif

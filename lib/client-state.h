@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include <seqpack/client.h>
 
@@ -24,6 +25,24 @@
 struct seqpack_client {
 	int fd;
 	int broken;              /* after an I/O or protocol error */
+	/* The socket, for the messages and the one reconnect (client.c,
+	 * client-retry.c). */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	/* Deadlines (client-io.c): every call that talks to the daemon must
+	 * be done within timeout_ms (0: no limit) of its start. */
+	unsigned timeout_ms;
+	uint64_t deadline_ns;    /* of the call in progress; 0: none */
+	/* What the last client_call() saw go wrong: the daemon hung up
+	 * (EOF, EPIPE, ECONNRESET) or closed the idle connection before a
+	 * byte of the reply arrived, so that resending is safe. */
+	int retryable;
+	int peer_gone;
+	size_t reply_bytes;
+	/* A stream pack callback is running inside the request loop: the
+	 * client must not start another request (client_enter), and a
+	 * close from the callback waits for the loop to end. */
+	int in_callback;
+	int close_pending;
 	seqpack_daemon_info info;
 	/* The request being built and sent: one at a time per connection,
 	 * so its header's place, type and id sit next to its bytes. */

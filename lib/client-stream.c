@@ -1,7 +1,10 @@
 /* The seqpackd client's streams: pushes are batched into STREAM_PUSH
  * requests, and the daemon's pack events, which arrive while any request
  * of the connection waits for its reply, are checked and handed to the
- * stream's callback in order, as seqpack_stream_* would hand them. */
+ * stream's callback in order, as seqpack_stream_* would hand them.  The
+ * callback runs inside the request loop, so what it may not do there
+ * (another request, a free, a close) is refused or waits for the loop
+ * to end, as lib/stream.c does for in-process streams. */
 #include <stdlib.h>
 
 #include "client-io.h"
@@ -21,6 +24,8 @@ struct seqpack_client_stream {
 	int done;                /* finished, failed or closed */
 	int cb_stopped;          /* the callback asked to stop */
 	int out_of_order;        /* the daemon skipped or repeated a pack */
+	int lost;                /* the connection was made anew under it */
+	int free_pending;        /* freed from a pack callback */
 	uint64_t *bids;
 	uint32_t *blens;
 	size_t nbuf, batch;
@@ -51,7 +56,10 @@ int client_stream_event(seqpack_client *c, size_t length, seqpack_error *err)
 	if (!s)
 		return client_broken(c, SEQPACK_ERR_PROTOCOL, err,
 				     "pack event for a stream we do not have");
-	if (s->cb_stopped || s->out_of_order)
+	/* nothing more for a callback that stopped, a stream or client
+	 * freed from a callback, or a daemon that lost count */
+	if (s->cb_stopped || s->out_of_order || s->free_pending ||
+	    c->close_pending)
 		return SEQPACK_OK;
 	if (pack != s->packs || count == 0 || used > s->params.capacity) {
 		s->out_of_order = 1;
@@ -67,9 +75,21 @@ int client_stream_event(seqpack_client *c, size_t length, seqpack_error *err)
 	for (uint32_t i = 0; i < count; i++)
 		c->ids[i] = sp_get_u64(&r);
 	s->packs++;
+	c->in_callback = 1;
 	if (s->cb(s->ctx, pack, c->ids, count, used))
 		s->cb_stopped = 1;
+	c->in_callback = 0;
 	return SEQPACK_OK;
+}
+
+void client_streams_lost(seqpack_client *c)
+{
+	for (size_t i = 0; i < c->nstreams; i++) {
+		seqpack_client_stream *s = c->streams[i];
+		s->lost = !s->done;
+		s->done = 1;
+		s->id = UINT32_MAX; /* nothing to close on the new daemon */
+	}
 }
 
 void client_streams_close(seqpack_client *c)
@@ -95,6 +115,8 @@ SEQPACK_EXPORT int seqpack_client_stream_open(seqpack_client *c,
 		return seterr(err, SEQPACK_ERR_INVALID,
 			      "client, callback and ret are required");
 	int rc = client_check_request(algorithm, params, err);
+	if (rc == SEQPACK_OK)
+		rc = client_enter(c, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	/* Not linked to c until the daemon has opened it: until then its
@@ -161,25 +183,58 @@ static void begin_stream_request(seqpack_client_stream *s, uint16_t type)
 	sp_put_u32(&s->c->out, s->id);
 }
 
-static int stream_ready(seqpack_client_stream *s, seqpack_error *err)
+/* The start of every call on s: s can take it, and the client is not
+ * inside a pack callback (client_enter, which starts the deadline). */
+static int stream_enter(seqpack_client_stream *s, seqpack_error *err)
 {
 	if (!s)
 		return seterr(err, SEQPACK_ERR_INVALID, "stream is NULL");
 	if (!s->c)
 		return seterr(err, SEQPACK_ERR_STATE,
 			      "the stream's connection is closed");
+	int rc = client_enter(s->c, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	if (s->lost)
+		return seterr(err, SEQPACK_ERR_IO,
+			      "seqpackd closed the connection and the stream with it; the client has reconnected, but streams are not resumed");
 	if (s->done)
 		return seterr(err, SEQPACK_ERR_STATE,
 			      "stream is finished or failed; no more pushes");
 	return SEQPACK_OK;
 }
 
-SEQPACK_EXPORT int seqpack_client_stream_flush(seqpack_client_stream *s,
-					       seqpack_error *err)
+static void stream_destroy(seqpack_client_stream *s);
+
+/* The end of every call on s that ran the request loop: what its
+ * callbacks freed or closed meanwhile goes now.  When that was s itself
+ * (or its client), the call says so and s must not be touched. */
+static int stream_leave(seqpack_client_stream *s, int rc, seqpack_error *err)
 {
-	int rc = stream_ready(s, err);
-	if (rc != SEQPACK_OK || s->nbuf == 0)
-		return rc;
+	seqpack_client *c = s->c;
+	if (c->close_pending) {
+		seqpack_client_close(c);
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "seqpackd client closed from a stream pack callback");
+	}
+	int self = s->free_pending;
+	for (size_t i = 0; i < c->nstreams;) {
+		if (c->streams[i]->free_pending)
+			stream_destroy(c->streams[i]); /* takes it off the list */
+		else
+			i++;
+	}
+	if (self)
+		return seterr(err, SEQPACK_ERR_STATE,
+			      "stream freed from a pack callback");
+	return rc;
+}
+
+/* Send the buffered pushes and deliver the packs they closed. */
+static int flush(seqpack_client_stream *s, seqpack_error *err)
+{
+	if (s->nbuf == 0)
+		return SEQPACK_OK;
 	seqpack_client *c = s->c;
 	begin_stream_request(s, SP_STREAM_PUSH);
 	sp_put_u32(&c->out, (uint32_t)s->nbuf);
@@ -190,15 +245,25 @@ SEQPACK_EXPORT int seqpack_client_stream_flush(seqpack_client_stream *s,
 		}
 	s->nbuf = 0;
 	struct sp_rd r;
-	rc = client_call(c, CLIENT_SHORT_REPLY, &r, err);
+	int rc = client_call(c, CLIENT_SHORT_REPLY, &r, err);
 	return stream_outcome(s, rc, err);
+}
+
+SEQPACK_EXPORT int seqpack_client_stream_flush(seqpack_client_stream *s,
+					       seqpack_error *err)
+{
+	int rc = stream_enter(s, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	rc = flush(s, err);
+	return stream_leave(s, rc, err);
 }
 
 SEQPACK_EXPORT int seqpack_client_stream_push(seqpack_client_stream *s,
 					      uint64_t id, uint32_t length,
 					      seqpack_error *err)
 {
-	int rc = stream_ready(s, err);
+	int rc = stream_enter(s, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	rc = seqpack_length_check_(id, length, s->params.capacity, err);
@@ -206,15 +271,15 @@ SEQPACK_EXPORT int seqpack_client_stream_push(seqpack_client_stream *s,
 		return rc;
 	s->bids[s->nbuf] = id;
 	s->blens[s->nbuf] = length;
-	if (++s->nbuf == s->batch)
-		return seqpack_client_stream_flush(s, err);
-	return SEQPACK_OK;
+	if (++s->nbuf < s->batch)
+		return SEQPACK_OK;
+	rc = flush(s, err);
+	return stream_leave(s, rc, err);
 }
 
-SEQPACK_EXPORT int seqpack_client_stream_finish(seqpack_client_stream *s,
-						seqpack_error *err)
+static int finish(seqpack_client_stream *s, seqpack_error *err)
 {
-	int rc = seqpack_client_stream_flush(s, err);
+	int rc = flush(s, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	begin_stream_request(s, SP_STREAM_FINISH);
@@ -227,20 +292,29 @@ SEQPACK_EXPORT int seqpack_client_stream_finish(seqpack_client_stream *s,
 	return rc;
 }
 
+SEQPACK_EXPORT int seqpack_client_stream_finish(seqpack_client_stream *s,
+						seqpack_error *err)
+{
+	int rc = stream_enter(s, err);
+	if (rc != SEQPACK_OK)
+		return rc;
+	rc = finish(s, err);
+	return stream_leave(s, rc, err);
+}
+
 SEQPACK_EXPORT uint64_t seqpack_client_stream_packs(
 	const seqpack_client_stream *s)
 {
 	return s ? s->packs : 0;
 }
 
-SEQPACK_EXPORT seqpack_client_stream *seqpack_client_stream_free(
-	seqpack_client_stream *s)
+/* Close s on the daemon, take it off its client's list, free it. */
+static void stream_destroy(seqpack_client_stream *s)
 {
-	if (!s)
-		return NULL;
 	seqpack_client *c = s->c;
 	if (c) {
-		if (s->id != UINT32_MAX && !c->broken) {
+		if (s->id != UINT32_MAX && !c->broken &&
+		    client_enter(c, NULL) == SEQPACK_OK) {
 			struct sp_rd r;
 			begin_stream_request(s, SP_STREAM_CLOSE);
 			(void)client_call(c, CLIENT_SHORT_REPLY, &r, NULL);
@@ -254,5 +328,17 @@ SEQPACK_EXPORT seqpack_client_stream *seqpack_client_stream_free(
 	free(s->bids);
 	free(s->blens);
 	free(s);
+}
+
+SEQPACK_EXPORT seqpack_client_stream *seqpack_client_stream_free(
+	seqpack_client_stream *s)
+{
+	if (!s)
+		return NULL;
+	/* inside the request loop: freed when the loop's call ends */
+	if (s->c && s->c->in_callback)
+		s->free_pending = 1;
+	else
+		stream_destroy(s);
 	return NULL;
 }

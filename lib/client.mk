@@ -7,6 +7,7 @@ lib_libseqpack_la_SOURCES += \
 	lib/client-query.c \
 	lib/client-check.c lib/client-check.h \
 	lib/client-pack.c lib/client-pack.h \
+	lib/client-retry.c lib/client-retry.h \
 	lib/client-shm.c lib/client-shm.h \
 	lib/client-stream.c lib/client-stream.h \
 	lib/proto.c \

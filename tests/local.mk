@@ -127,6 +127,13 @@ tests_test_daemon_shm_SOURCES = tests/test-daemon-shm.c $(TEST_DAEMON_SOURCES)
 tests_test_daemon_shm_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_shm_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_shm_LDADD = $(TESTLIB_LDADD)
+# daemon: the memory budget, per-UID shares, stream bounds and fairness
+check_PROGRAMS += tests/test-daemon-budget
+TESTS += tests/test-daemon-budget
+tests_test_daemon_budget_SOURCES = tests/test-daemon-budget.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_budget_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_budget_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_budget_LDADD = $(TESTLIB_LDADD)
 # daemon: plugins that crash, hang or allocate without end cost their
 # request, never the daemon (packer processes); the plugins live in their
 # own directory so that no other test's plugin path loads them
@@ -172,5 +179,24 @@ tests_test_daemon_stop_SOURCES = tests/test-daemon-stop.c $(TEST_DAEMON_SOURCES)
 tests_test_daemon_stop_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_stop_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_stop_LDADD = $(TESTLIB_LDADD)
+# daemon: allowed-groups on the peer's real groups; what a refused user
+# is told (needs root: the peers drop to ids nothing knows)
+check_PROGRAMS += tests/test-daemon-access
+TESTS += tests/test-daemon-access
+tests_test_daemon_access_SOURCES = tests/test-daemon-access.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_access_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_access_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_access_LDADD = $(TESTLIB_LDADD)
+
+# client: deadlines, the one transparent reconnect, re-entry from a stream
+# callback (a fake daemon thread, and the real one restarted)
+check_PROGRAMS += tests/test-client-robust
+TESTS += tests/test-client-robust
+tests_test_client_robust_SOURCES = tests/test-client-robust.c $(TEST_DAEMON_SOURCES)
+tests_test_client_robust_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_client_robust_CFLAGS = $(TESTLIB_CFLAGS) $(PTHREAD_CFLAGS)
+tests_test_client_robust_LDADD = $(TESTLIB_LDADD) $(PTHREAD_LIBS)
 
 include $(srcdir)/tests/contract.mk
+include $(srcdir)/tests/failalloc/local.mk
+include $(srcdir)/tests/valgrind.mk

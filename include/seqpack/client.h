@@ -16,8 +16,30 @@
  * outputs written only on success, destructors that accept NULL.  Errors
  * the daemon reports arrive with the daemon's status and message; socket
  * failures are SEQPACK_ERR_IO, a malformed reply SEQPACK_ERR_PROTOCOL.
- * After an I/O or protocol error the connection is unusable: every later
- * call fails with SEQPACK_ERR_STATE; close it and connect again.
+ * After an I/O or protocol error, or a timeout, the connection is
+ * unusable: every later call fails with SEQPACK_ERR_STATE; close it and
+ * connect again.
+ *
+ * Deadlines: with a timeout (seqpack_client_set_timeout(), or
+ * $SEQPACK_CLIENT_TIMEOUT_MS read at connect, ignored in setuid programs;
+ * 60000 ms by default, 0 for none), every call that talks to the daemon returns within
+ * about that many milliseconds of its start: connecting (including the
+ * wait for room in the daemon's listen queue), sending, waiting for the
+ * reply and any reconnect below share one deadline.  When it passes the
+ * call returns SEQPACK_ERR_TIMEOUT with a message naming the timeout and
+ * the socket, and the connection is unusable as after an I/O error.
+ *
+ * One transparent reconnect: when the daemon closes the connection (it
+ * restarted, or it closed the connection for idleness) before any byte
+ * of the reply to HELLO, LIST, STATS or PACK arrived -- these change
+ * nothing on the daemon --, the call connects once more to the same
+ * socket, exchanges HELLO (and, for a shared-memory PACK, attaches a new
+ * region) and sends the request again; a second failure is returned,
+ * with both reasons in the message.  Nothing else is resent: stream
+ * requests never are (a stream's state dies with the daemon's
+ * connection; after a reconnect made by another call, an open stream
+ * fails with SEQPACK_ERR_IO), and a reply that had begun to arrive or a
+ * timeout is not retried.
  *
  * Large PACKs (16384 lengths and more) travel in shared memory when the
  * daemon and the kernel allow it: the client keeps one sealed memfd per
@@ -60,8 +82,10 @@ int seqpack_client_connect(const char *path, seqpack_client **ret,
 			   seqpack_error *err);
 
 /** Close the connection and free the client.  Streams still open on it
- *  are freed too: do not use or free them afterwards.  Accepts NULL;
- *  returns NULL. */
+ *  are freed too: do not use or free them afterwards.  Called from a
+ *  stream pack callback, the close happens when the stream call that ran
+ *  the callback ends (that call then fails with SEQPACK_ERR_STATE).
+ *  Accepts NULL; returns NULL. */
 seqpack_client *seqpack_client_close(seqpack_client *c);
 
 /** What the daemon says about itself in its HELLO reply. */
@@ -81,6 +105,12 @@ typedef struct seqpack_daemon_info {
 /** Send HELLO and fill *ret with the daemon's answer. */
 int seqpack_client_hello(seqpack_client *c, seqpack_daemon_info *ret,
 			 seqpack_error *err);
+
+/** Bound every later call on c (and its streams) to timeout_ms
+ *  milliseconds from its start; 0 removes the bound.  Replaces what
+ *  $SEQPACK_CLIENT_TIMEOUT_MS set at connect.  SEQPACK_ERR_INVALID when
+ *  c is NULL, else SEQPACK_OK.  Since SEQPACK_0.1. */
+int seqpack_client_set_timeout(seqpack_client *c, unsigned timeout_ms);
 
 /** The algorithms the daemon serves.  Strings are owned by the list. */
 typedef struct seqpack_algorithm_list {
@@ -159,7 +189,16 @@ typedef struct seqpack_client_stream seqpack_client_stream;
  *  ids.  To save round trips, pushes are buffered and sent in batches, so
  *  cb runs during a later push, a flush or the finish, and a plugin's
  *  failure is reported by the call that sent the batch.  Lengths are
- *  checked against the capacity at once, as in-process. */
+ *  checked against the capacity at once, as in-process.
+ *
+ *  cb runs while the client waits for a reply, so from cb no call on the
+ *  same client or any of its streams may talk to the daemon: pack, list,
+ *  stats, hello, stream open, push, flush and finish return
+ *  SEQPACK_ERR_STATE ("used from a stream pack callback") without
+ *  touching the connection, which stays usable.  Freeing a stream (or
+ *  closing the client) from cb is deferred to the end of the call that
+ *  ran cb; freeing the stream being delivered makes that call return
+ *  SEQPACK_ERR_STATE.  Other clients may be used freely from cb. */
 int seqpack_client_stream_open(seqpack_client *c, const char *algorithm,
 			       const seqpack_params *params,
 			       seqpack_pack_cb cb, void *ctx,
