@@ -14,6 +14,7 @@
 #include <seqpack/client.h>
 #include <seqpack/seqpack.h>
 
+#include "budget.h"
 #include "config.h"
 #include "log.h"
 #include "util/cleanup-internal.h"
@@ -71,6 +72,14 @@ static const struct key keys[] = {
 	 "seconds a plugin may take over one PACK before its packer process is killed (0 = no limit)"},
 	{"packer-memory-max", K_SIZE64, F(packer_memory_max), "8G",
 	 "address-space limit (RLIMIT_AS) of each packer process in bytes (K, M, G suffixes; 0 = no limit)"},
+	{"memory-budget", K_SIZE64, F(memory_budget), "0",
+	 "bytes of requests and unsent replies held for all clients together (0 = a quarter of the host's or the cgroup's memory, at least twice max-request-size)"},
+	{"memory-budget-per-uid", K_SIZE64, F(memory_budget_per_uid), "0",
+	 "bytes of the memory budget one user may hold (0 = half of memory-budget)"},
+	{"max-clients-per-uid", K_U32, F(max_clients_per_uid), "0",
+	 "most concurrent connections of one user (0 = a quarter of max-clients, at least 4 or max-clients)"},
+	{"max-stream-ids", K_U32, F(max_stream_ids), "1048576",
+	 "most sequences one stream may hold pushed and not yet packed"},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -383,6 +392,8 @@ int config_load(struct config *c, int argc, char **argv)
 		log_err("socket must not be empty");
 		failed = 1;
 	}
+	if (budget_configure(c) != 0)
+		failed = 1;
 	void *ids;
 	if (resolve_ids(c->allowed_users, 0, &ids, &c->nuids) != 0)
 		failed = 1;

@@ -30,6 +30,11 @@ struct config {
 	uint32_t isolation;      /* isolation = process (1) or thread (0) */
 	uint32_t request_timeout_ms; /* one PACK in a packer; 0 = no limit */
 	uint64_t packer_memory_max;  /* RLIMIT_AS of a packer; 0 = none */
+	uint64_t memory_budget;  /* bytes held for all clients; 0 = from
+				  * the host's memory (budget.c) */
+	uint64_t memory_budget_per_uid; /* of it for one UID; 0 = half */
+	uint32_t max_clients_per_uid;   /* 0 = a quarter of max-clients */
+	uint32_t max_stream_ids; /* sequences one stream may hold */
 
 	/* resolved from allowed_users/allowed_groups */
 	uid_t *uids;

@@ -11,8 +11,10 @@
 
 #include <seqpack/seqpack.h>
 
+#include "budget.h"
 #include "config.h"
 #include "job.h"
+#include "pool.h"
 #include "proto.h"
 #include "shm.h"
 #include "streams.h"
@@ -34,6 +36,7 @@ struct conn_table {
 				     * read side is shut (conns_stop()) */
 	struct conn *dead;          /* freed, to be reaped after the event
 				     * batch (conns_reap()) */
+	struct budget budget;       /* bytes held for all connections */
 };
 
 struct conn {
@@ -44,6 +47,7 @@ struct conn {
 	int closing;                /* read no more; close once flushed */
 	unsigned events;            /* epoll mask in force */
 	struct ucred cred;
+	struct budget_share *share; /* its UID's, from conn_add() on */
 
 	/* the message being read */
 	uint8_t hdr[SP_HEADER_SIZE];
@@ -56,11 +60,15 @@ struct conn {
 	int rx_fd;                  /* descriptor that came with it, or -1 */
 	int rx_bad;                 /* more than one came, or one was lost */
 	uint64_t last_ms;           /* last progress either way */
+	uint64_t reserved;          /* budget held for that payload */
+	int budget_wait;            /* its payload does not fit: not read
+				     * until budget is given back */
 
 	unsigned inflight;          /* jobs dispatched, not yet back */
 	size_t inflight_bytes;      /* their payloads */
 	struct job_queue lane;      /* stream jobs waiting for the lane */
 	int lane_busy;
+	struct pool_flow flow;      /* its jobs waiting for a worker */
 
 	struct shm_region *shm;     /* attached with SHM_ATTACH, or NULL */
 
@@ -74,11 +82,19 @@ struct conn {
 /* A connection for socket fd (not yet in any table); NULL when out of
  * memory.  It does not own fd until conn_add() succeeds. */
 struct conn *conn_new(int fd, const struct ucred *cr);
-/* Put c in t and in t's epoll set; -1 (logged) when epoll refuses. */
+/* Put c in t and in t's epoll set; -1 (logged) when its UID already
+ * has max-clients-per-uid connections (the client is told so), out of
+ * memory, or when epoll refuses. */
 int conn_add(struct conn_table *t, struct conn *c);
 
 /* Whether c may be read from now. */
 int conn_want_read(const struct conn *c);
+/* Hold the payload announced by c's header against the budget: 0 when
+ * held, -1 when it does not fit now (c is not read until it does). */
+int conn_reserve(struct conn *c);
+/* Give n bytes of c's back to the budget, and resume the connections
+ * waiting for them that now fit. */
+void conn_give(struct conn *c, uint64_t n);
 /* Forget the request being read, and any descriptor that came with it. */
 void conn_drop_partial(struct conn *c);
 /* Queue b (taken, even on failure) to be sent. */

@@ -26,13 +26,13 @@ static void refuse(struct conn *c, const struct sp_header *h,
 	stats_request(h->type <= SP_TYPE_MAX_ ? h->type : 0, NULL, 1, 0);
 }
 
-void dispatch_request(struct conn *c, struct request *q)
+int dispatch_request(struct conn *c, struct request *q)
 {
 	const struct sp_header *h = &q->h;
 	char msg[96];
 	if (h->flags == 0 && h->type == SP_SHM_ATTACH) {
 		attach_shm(c, q);
-		return;
+		return 0;
 	}
 	if (q->fd >= 0 || q->fd_bad) {
 		/* Only SHM_ATTACH takes a descriptor; whatever else came with
@@ -41,7 +41,7 @@ void dispatch_request(struct conn *c, struct request *q)
 			 "unexpected file descriptor with a %s request",
 			 sp_type_name(h->type));
 		refuse(c, h, msg);
-		return;
+		return 0;
 	}
 	if (h->flags != 0 || h->type == 0 || h->type > SP_TYPE_MAX_) {
 		if (h->flags)
@@ -52,14 +52,14 @@ void dispatch_request(struct conn *c, struct request *q)
 			snprintf(msg, sizeof(msg), "unknown message type %u",
 				 h->type);
 		refuse(c, h, msg);
-		return;
+		return 0;
 	}
 	struct job *j = calloc(1, sizeof(*j));
 	if (!j) {
 		request_clear(q);
 		conn_fail(c, h->type | SP_REPLY, h->id, SEQPACK_ERR_NOMEM,
 			  "out of memory");
-		return;
+		return 0;
 	}
 	j->conn = c;
 	j->serial = c->serial;
@@ -77,13 +77,14 @@ void dispatch_request(struct conn *c, struct request *q)
 	c->inflight++;
 	c->inflight_bytes += j->len;
 	if (!j->lane) {
-		pool_submit(j);
+		pool_submit(&c->flow, j);
 	} else if (c->lane_busy) {
 		job_queue_push(&c->lane, j);
 	} else {
 		c->lane_busy = 1;
-		pool_submit(j);
+		pool_submit(&c->flow, j);
 	}
+	return 1;
 }
 
 struct conn *dispatch_finished(struct job *j)
@@ -96,12 +97,16 @@ struct conn *dispatch_finished(struct job *j)
 		struct job *q = job_queue_pop(&c->lane);
 		if (q) {
 			c->lane_busy = 1;
-			pool_submit(q);
+			pool_submit(&c->flow, q);
 		}
 	}
 	if (c->fd >= 0)
 		conn_queue(c, &j->reply);
+	/* after the reply is counted, so the connection's bytes never
+	 * look lower than they are */
+	uint64_t held = j->len;
 	job_free(j);
+	conn_give(c, held);
 	if (c->fd < 0) {
 		if (c->inflight == 0)
 			conn_free(c);

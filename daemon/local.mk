@@ -8,6 +8,8 @@ daemon_seqpackd_SOURCES = \
 	daemon/sd.c daemon/sd.h \
 	daemon/listen.c daemon/listen.h \
 	daemon/fdlimit.c daemon/fdlimit.h \
+	daemon/hostmem.c daemon/hostmem.h \
+	daemon/budget.c daemon/budget.h \
 	daemon/access.c daemon/access.h \
 	daemon/plugins.c daemon/plugins.h \
 	daemon/server.c daemon/server.h \

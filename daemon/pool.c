@@ -1,6 +1,17 @@
-/* The worker pool: a FIFO of jobs, N threads, and a list of finished
- * jobs handed back to the event loop through an eventfd.  Workers never
- * touch a connection: the event loop owns those. */
+/* The worker pool: N threads, the flows of jobs waiting for them (one
+ * per connection), and a list of finished jobs handed back to the event
+ * loop through an eventfd.  Workers never touch a connection: the event
+ * loop owns those.
+ *
+ * Order: start-time fair queueing across flows.  A job costs its payload
+ * bytes plus JOB_COST; a flow's next job starts, in virtual time, where
+ * its previous one ended, or now when the flow was idle; a free worker
+ * takes the job that starts first.  With one FIFO, 4 clients looping
+ * 16.7M-length PACKs pushed a small client's latency from 0.44 ms to
+ * p50 6.5 s / p99 9.6 s; now a request of a flow that has not had more
+ * than its share starts before the next job of a flow that has, so it
+ * waits only for the jobs the workers are running: at most one large
+ * one per worker. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,23 +28,53 @@
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct job_queue todo, done;
+	struct pool_flow *flows;    /* with jobs waiting */
+	uint64_t vtime;             /* start of the last job taken */
+	struct job_queue done;
 	int stop;
 	int notify_fd;
 	pthread_t *threads;
 	unsigned n;
 } P = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
+/* What every job costs on top of its payload, so that a flow of empty
+ * requests (HELLO, STATS) is not free. */
+#define JOB_COST 4096u
+
 UTIL_DEFINE_CLEANUP(struct pack_ws *, pack_ws_free)
+
+/* The job that starts first, taken off its flow; NULL when none
+ * waits.  Under P.lock.  Linear in the flows waiting: at most
+ * max-clients, and a job runs for far longer than the scan. */
+static struct job *take_next(void)
+{
+	struct pool_flow **best = NULL;
+	for (struct pool_flow **p = &P.flows; *p; p = &(*p)->next)
+		if (!best || (*p)->start < (*best)->start)
+			best = p;
+	if (!best)
+		return NULL;
+	struct pool_flow *f = *best;
+	struct job *j = job_queue_pop(&f->q);
+	P.vtime = f->start;
+	f->finish = f->start + j->len + JOB_COST;
+	f->start = f->finish;
+	if (job_queue_empty(&f->q)) {
+		*best = f->next;
+		f->next = NULL;
+		f->listed = 0;
+	}
+	return j;
+}
 
 static void *worker_main(void *arg)
 {
 	_cleanup_(pack_ws_freep) struct pack_ws *ws = arg;
 	for (;;) {
 		pthread_mutex_lock(&P.lock);
-		while (job_queue_empty(&P.todo) && !P.stop)
+		while (!P.flows && !P.stop)
 			pthread_cond_wait(&P.cond, &P.lock);
-		struct job *j = job_queue_pop(&P.todo);
+		struct job *j = take_next();
 		pthread_mutex_unlock(&P.lock);
 		if (!j)
 			break;
@@ -75,10 +116,17 @@ int pool_start(unsigned threads, int notify_fd)
 	return 0;
 }
 
-void pool_submit(struct job *j)
+void pool_submit(struct pool_flow *f, struct job *j)
 {
 	pthread_mutex_lock(&P.lock);
-	job_queue_push(&P.todo, j);
+	job_queue_push(&f->q, j);
+	if (!f->listed) {
+		/* idle until now: it starts now, not where it left off */
+		f->start = f->finish > P.vtime ? f->finish : P.vtime;
+		f->next = P.flows;
+		P.flows = f;
+		f->listed = 1;
+	}
 	pthread_cond_signal(&P.cond);
 	pthread_mutex_unlock(&P.lock);
 }

@@ -1,6 +1,7 @@
 /* Reading requests off a nonblocking socket, incrementally: a request's
  * buffer grows only as its bytes arrive, and its declared length is
- * checked against the limit first.  Descriptors passed with SCM_RIGHTS
+ * checked against the limits first and then held against the memory
+ * budget (conn_reserve()) before any of it is read.  Descriptors passed with SCM_RIGHTS
  * are collected for the request they came with. */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,8 +37,13 @@ static struct request take_request(struct conn *c)
 
 static void complete_message(struct conn *c)
 {
+	/* the job holds the payload's budget from here on; a request
+	 * answered on the spot gives it back */
+	uint64_t held = c->reserved;
+	c->reserved = 0;
 	_cleanup_request_ struct request q = take_request(c);
-	dispatch_request(c, &q);
+	if (!dispatch_request(c, &q))
+		conn_give(c, held);
 }
 
 static int check_header(struct conn *c)
@@ -60,6 +66,16 @@ static int check_header(struct conn *c)
 		conn_fail(c, h->type | SP_REPLY, h->id, SEQPACK_ERR_LIMIT,
 			  "request payload of %u bytes is above the limit of %u",
 			  h->length, c->tab->cfg->max_request_bytes);
+		return -1;
+	}
+	const struct budget *b = &c->tab->budget;
+	if (h->length > budget_request_max(b)) {
+		int whole = b->limit <= b->share_limit;
+		conn_fail(c, h->type | SP_REPLY, h->id, SEQPACK_ERR_LIMIT,
+			  "request payload of %u bytes is above the %s of %llu bytes",
+			  h->length,
+			  whole ? "memory-budget" : "memory-budget-per-uid",
+			  (unsigned long long)budget_request_max(b));
 		return -1;
 	}
 	return 0;
@@ -194,6 +210,8 @@ int conn_read(struct conn *c)
 				break;
 			c->in_payload = 1;
 			c->pay_have = 0;
+			if (c->h.length && conn_reserve(c) != 0)
+				break; /* conn_give() resumes it */
 		} else {
 			c->pay_have += (size_t)r;
 		}

@@ -351,17 +351,26 @@ static void loop(struct server *s)
 	}
 }
 
-/* "One per CPU" is resolved once here: glibc's sysconf() opens a file in
- * /sys for it, which workers should not do per request. */
+/* The CPU-derived defaults are resolved once here: glibc's sysconf()
+ * opens a file in /sys for it, which workers should not do per request.
+ * Each worker may keep a parallel plugin's pool of max-pack-threads, so
+ * one per CPU for both made threads grow as CPUs squared (~16k on 128
+ * CPUs); capped, the daemon runs at most 1 + W x (1 + P) threads with
+ * W = min(CPUs, THREADS_CAP) and P = min(CPUs, PACK_THREADS_CAP): 145 on
+ * any host of 16 CPUs or more (docs/reliability.md). */
+#define THREADS_CAP 16
+#define PACK_THREADS_CAP 8
 static void resolve_cpus(struct config *cfg)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
 	if (cfg->threads == 0)
-		cfg->threads = (uint32_t)ncpu;
+		cfg->threads = (uint32_t)(ncpu < THREADS_CAP ? ncpu : THREADS_CAP);
 	if (cfg->max_pack_threads == 0)
-		cfg->max_pack_threads = (uint32_t)ncpu;
+		cfg->max_pack_threads =
+			(uint32_t)(ncpu < PACK_THREADS_CAP ? ncpu
+							   : PACK_THREADS_CAP);
 }
 
 int server_run(struct config *cfg)
@@ -378,6 +387,7 @@ int server_run(struct config *cfg)
 	if (setup(&s) != 0)
 		return 1;
 	resolve_cpus(cfg);
+	budget_init(&s.tab.budget, cfg);
 	fdlimit_raise(cfg);
 	if (cfg->isolation && packer_init() != 0)
 		return 1;

@@ -29,6 +29,8 @@ static struct {
 	uint64_t bytes_in, bytes_out;
 	uint64_t hist[NBUCKETS];
 	uint64_t lat_count, lat_max;
+	uint64_t budget_limit, budget_used, budget_peak, budget_waits;
+	uint64_t budget_waiting;
 } st = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void stats_init(void)
@@ -59,6 +61,25 @@ void stats_rejected(void) { BUMP(conns_rejected); }
 void stats_timed_out(void) { BUMP(timed_out); }
 void stats_bad_frame(void) { BUMP(bad_frames); }
 void stats_reload(void) { BUMP(reloads); }
+
+void stats_budget_limit(uint64_t limit)
+{
+	pthread_mutex_lock(&st.lock);
+	st.budget_limit = limit;
+	pthread_mutex_unlock(&st.lock);
+}
+
+void stats_budget(uint64_t used, unsigned waiting)
+{
+	pthread_mutex_lock(&st.lock);
+	st.budget_used = used;
+	if (used > st.budget_peak)
+		st.budget_peak = used;
+	st.budget_waiting = waiting;
+	pthread_mutex_unlock(&st.lock);
+}
+
+void stats_budget_waited(void) { BUMP(budget_waits); }
 
 void stats_bytes(uint64_t in, uint64_t out)
 {
@@ -190,6 +211,11 @@ void stats_encode(struct sp_buf *b, uint64_t plugins, uint32_t workers)
 	put(b, &count, "registry.plugins", plugins);
 	put(b, &count, "registry.reloads", st.reloads);
 	put(b, &count, "workers", workers);
+	put(b, &count, "budget.limit", st.budget_limit);
+	put(b, &count, "budget.bytes", st.budget_used);
+	put(b, &count, "budget.peak_bytes", st.budget_peak);
+	put(b, &count, "budget.waiting", st.budget_waiting);
+	put(b, &count, "budget.waits", st.budget_waits);
 	pthread_mutex_unlock(&st.lock);
 	if (!b->oom)
 		sp_st32(b->data + count_at, count);

@@ -14,6 +14,11 @@ void stats_timed_out(void);
 void stats_bytes(uint64_t in, uint64_t out);
 void stats_bad_frame(void);          /* a header we could not accept */
 void stats_reload(void);
+/* The memory budget (budget.c): its limit, the bytes held and the
+ * connections waiting now, and one more wait begun. */
+void stats_budget_limit(uint64_t limit);
+void stats_budget(uint64_t used, unsigned waiting);
+void stats_budget_waited(void);
 /* One request of type done; algorithm NULL when not a known one. */
 void stats_request(uint16_t type, const char *algorithm, int failed,
 		   uint64_t latency_ns);

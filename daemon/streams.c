@@ -1,6 +1,10 @@
 /* Stream requests, run on the worker that holds the connection's stream
  * lane: the streams live in the connection's set (job->streams), and a
- * stream's events go into the reply of the job being served. */
+ * stream's events go into the reply of the job being served.  A stream
+ * holds at most max-stream-ids sequences pushed and not yet emitted: an
+ * ff stream at capacity 2^31-1 fed 40M sequences of length 1 held
+ * 317 MiB before, growing without end, since only the number of streams
+ * was bounded.  The push beyond is refused and the stream stays open. */
 #include <stdlib.h>
 
 #include "reply.h"
@@ -11,6 +15,7 @@ static int emit_event(void *ctx, uint64_t pack, const uint64_t *ids,
 {
 	struct conn_stream *cs = ctx;
 	struct sp_buf *b = cs->out;
+	cs->held -= count; /* the core checked count against what it holds */
 	size_t off = sp_begin(b, SP_EVENT_PACK, cs->req);
 	sp_put_u32(b, cs->id);
 	sp_put_u64(b, pack);
@@ -99,6 +104,7 @@ int handle_stream_open(struct job *j)
 		set->next_id = 1;
 	slot->id = set->next_id;
 	slot->s = s;
+	slot->held = 0;
 	size_t off = reply_begin_ok(j);
 	sp_put_u32(&j->reply, slot->id);
 	sp_end(&j->reply, off);
@@ -137,12 +143,26 @@ int handle_stream_push(struct job *j)
 		return SEQPACK_ERR_STATE;
 	(void)sp_get_u32(&r);
 	seqpack_error err;
+	uint32_t max = j->cfg->max_stream_ids;
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t id = sp_get_u64(&r);
 		uint32_t len = sp_get_u32(&r);
+		if (cs->held >= max)
+			return reply_errorf(j, SEQPACK_ERR_LIMIT,
+					    "stream %u holds %llu sequences not yet packed (max-stream-ids = %u): pushed %u of this request's %u; finish or close the stream",
+					    cs->id, (unsigned long long)cs->held,
+					    max, i, count);
+		/* before the push: the pack it completes may come out
+		 * during it */
+		cs->held++;
 		int rc = seqpack_stream_push(cs->s, id, len, &err);
-		if (rc != SEQPACK_OK)
+		if (rc != SEQPACK_OK) {
+			/* a refused length was not taken; after a plugin's
+			 * failure the stream accepts nothing more anyway */
+			if (cs->held)
+				cs->held--;
 			return reply_error(j, rc, err.message);
+		}
 	}
 	size_t off = reply_begin_ok(j);
 	sp_put_u64(&j->reply, seqpack_stream_packs(cs->s));

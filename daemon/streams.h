@@ -14,6 +14,7 @@ struct conn_stream {
 	seqpack_stream *s;
 	struct sp_buf *out;         /* the reply of the job being served */
 	uint64_t req;
+	uint64_t held;              /* sequences pushed, not yet emitted */
 };
 
 /* The streams of one connection.  Only the worker running that

@@ -33,7 +33,9 @@ uint64_t timeouts_check(struct conn_table *tab, uint64_t t)
 			}
 		}
 		uint64_t dl = c->last_ms + cfg->idle_timeout_ms;
-		int idle = c->inflight == 0 && !c->msg_start_ms;
+		/* waiting for the memory budget is not idling */
+		int idle = c->inflight == 0 && !c->msg_start_ms &&
+			   !c->budget_wait;
 		if ((idle || c->out_head) && t >= dl) {
 			if (c->out_head || c->closing) {
 				log_info("connection %llu: client stopped reading its replies; closing",
