@@ -6,8 +6,9 @@
 
 #include "config.h"
 
-/* Whether the peer with credentials cr passes allowed-users and
- * allowed-groups. */
-int access_allowed(const struct config *c, const struct ucred *cr);
+/* Whether the peer on socket fd, with credentials cr (SO_PEERCRED),
+ * passes allowed-users and allowed-groups; its supplementary groups come
+ * from the socket (SO_PEERGROUPS), never from NSS. */
+int access_allowed(const struct config *c, int fd, const struct ucred *cr);
 
 #endif

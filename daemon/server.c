@@ -134,7 +134,7 @@ static void accept_all(struct server *s)
 				    "too many clients; try again later");
 			continue;
 		}
-		if (!access_allowed(s->cfg, &cr)) {
+		if (!access_allowed(s->cfg, fd, &cr)) {
 			log_warn("refusing pid %d uid %u gid %u: not in allowed-users/allowed-groups",
 				 (int)cr.pid, (unsigned)cr.uid,
 				 (unsigned)cr.gid);
