@@ -187,14 +187,6 @@ tests_test_daemon_access_SOURCES = tests/test-daemon-access.c $(TEST_DAEMON_SOUR
 tests_test_daemon_access_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_access_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_access_LDADD = $(TESTLIB_LDADD)
-# daemon: allowed-groups on the peer's real groups; what a refused user
-# is told (needs root: the peers drop to ids nothing knows)
-check_PROGRAMS += tests/test-daemon-access
-TESTS += tests/test-daemon-access
-tests_test_daemon_access_SOURCES = tests/test-daemon-access.c $(TEST_DAEMON_SOURCES)
-tests_test_daemon_access_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
-tests_test_daemon_access_CFLAGS = $(TESTLIB_CFLAGS)
-tests_test_daemon_access_LDADD = $(TESTLIB_LDADD)
 
 # client: deadlines, the one transparent reconnect, re-entry from a stream
 # callback (a fake daemon thread, and the real one restarted)
