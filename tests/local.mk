@@ -187,6 +187,14 @@ tests_test_daemon_access_SOURCES = tests/test-daemon-access.c $(TEST_DAEMON_SOUR
 tests_test_daemon_access_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_access_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_access_LDADD = $(TESTLIB_LDADD)
+# daemon: the journal at the default level (one start line, none per
+# connection, a quiet ExecStartPre)
+check_PROGRAMS += tests/test-daemon-log
+TESTS += tests/test-daemon-log
+tests_test_daemon_log_SOURCES = tests/test-daemon-log.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_log_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_log_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_log_LDADD = $(TESTLIB_LDADD)
 
 # client: deadlines, the one transparent reconnect, re-entry from a stream
 # callback (a fake daemon thread, and the real one restarted)
