@@ -3,8 +3,9 @@
  * with exact reads, and waiting for a request's reply.  The daemon is a
  * separate process and may be buggy, so a reply's length is bounded by
  * what the request can explain and memory grows only as bytes arrive;
- * it may also hang, so every send and read is nonblocking and waits in
- * poll() for what is left of the call's deadline. */
+ * it may also hang, so with a deadline every send and read is
+ * nonblocking and waits in poll() for what is left of it.  Without one
+ * they block, as the socket does. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -70,7 +71,7 @@ static int timed_out(seqpack_client *c, const char *what, seqpack_error *err)
 {
 	c->broken = 1;
 	return seterr(err, SEQPACK_ERR_TIMEOUT,
-		      "seqpackd at '%s' did not %s within the client's timeout of %u ms; the connection is closed",
+		      "seqpackd at '%s' did not %s within the client's timeout of %u ms; the connection cannot be used again",
 		      c->path, what, c->timeout_ms);
 }
 
@@ -94,6 +95,12 @@ static int wait_ready(seqpack_client *c, short events, const char *what,
 		if (r < 0 && errno != EINTR)
 			return broken_io(c, "poll", err);
 	}
+}
+
+/* MSG_DONTWAIT when the call has a deadline, which poll() then keeps. */
+static int io_flags(const seqpack_client *c)
+{
+	return c->deadline_ns ? MSG_DONTWAIT : 0;
 }
 
 void client_begin(seqpack_client *c, uint16_t type)
@@ -123,7 +130,7 @@ static ssize_t send_with_fd(seqpack_client *c, size_t off)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &c->out_fd, sizeof(int));
-	ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | io_flags(c));
 	if (w > 0)
 		c->out_fd = -1; /* it went with the bytes just sent */
 	return w;
@@ -137,7 +144,7 @@ static int send_all(seqpack_client *c, seqpack_error *err)
 				    ? send_with_fd(c, off)
 				    : send(c->fd, c->out.data + off,
 					   c->out.len - off,
-					   MSG_NOSIGNAL | MSG_DONTWAIT);
+					   MSG_NOSIGNAL | io_flags(c));
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -157,7 +164,7 @@ static int read_exact(seqpack_client *c, uint8_t *p, size_t n,
 		      seqpack_error *err)
 {
 	while (n > 0) {
-		ssize_t r = recv(c->fd, p, n, MSG_DONTWAIT);
+		ssize_t r = recv(c->fd, p, n, io_flags(c));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -186,7 +193,12 @@ static int read_msg(seqpack_client *c, struct sp_header *h, size_t limit,
 		    seqpack_error *err)
 {
 	uint8_t hb[SP_HEADER_SIZE];
-	int rc = read_exact(c, hb, sizeof(hb), err);
+	/* A reply is rarely there yet: wait first rather than pay for a
+	 * recv() that says EAGAIN. */
+	int rc = c->deadline_ns ? wait_ready(c, POLLIN, "answer", err)
+				: SEQPACK_OK;
+	if (rc == SEQPACK_OK)
+		rc = read_exact(c, hb, sizeof(hb), err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	sp_header_decode(hb, h);

@@ -24,7 +24,8 @@
 /* A wedged daemon must not hang its clients for ever, and no legitimate
  * call comes near a minute: the slowest algorithm (ffs) packs 10^6
  * lengths in 90 ms here, so the daemon's largest request (max-lengths,
- * 16M) takes seconds.  A minute is also the daemon's idle-timeout.
+ * 16M) takes seconds, and the daemon itself answers a PACK that runs
+ * past its request-timeout (30 s by default) with SEQPACK_ERR_TIMEOUT.
  * seqpack_client_set_timeout(c, 0) or $SEQPACK_CLIENT_TIMEOUT_MS=0 waits
  * without limit. */
 #define DEFAULT_TIMEOUT_MS 60000u
@@ -133,9 +134,10 @@ static int permission_denied(const char *path, seqpack_error *err)
 
 /* A socket connected to c->path within what is left of the call's
  * deadline.  A Unix socket's connect() waits only for room in the
- * daemon's listen queue, and SO_SNDTIMEO bounds that wait (EAGAIN);
- * the option stays set but no later call blocks on it: every send is
- * MSG_DONTWAIT (client-io.c). */
+ * daemon's listen queue, and SO_SNDTIMEO bounds that wait (EAGAIN).
+ * The option stays set and harms nothing: with a deadline every send is
+ * MSG_DONTWAIT, and without one an EAGAIN from a blocking send just
+ * waits in poll() (client-io.c). */
 static int open_socket(seqpack_client *c, int *ret_fd, seqpack_error *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
