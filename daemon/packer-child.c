@@ -6,6 +6,7 @@
  * own registry over the daemon's plugin path, and packs on one
  * workspace, so after warm-up a request costs it no allocation. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,20 @@ static int limit_memory(uint64_t max)
 		return -1;
 	}
 	return 0;
+}
+
+/* Under memory pressure the kernel's OOM killer should take a packer,
+ * whose loss costs one request, before the daemon, whose loss costs
+ * every client.  Raising one's own score needs no privilege. */
+static void prefer_oom_kill(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "1000", 4) != 4)
+		log_debug("packer: cannot raise oom_score_adj: %s",
+			  strerror(errno));
+	close(fd);
 }
 
 static int map_shm(struct child *c, uint64_t size)
@@ -175,6 +190,7 @@ int packer_child_main(int argc, char **argv)
 	if (getppid() != (pid_t)strtol(argv[3], NULL, 10))
 		return 1; /* it went before prctl() took effect */
 	log_set_level((int)strtol(argv[5], NULL, 10));
+	prefer_oom_kill();
 	if (limit_memory(strtoull(argv[4], NULL, 10)) != 0)
 		return 1;
 	_cleanup_registry_ seqpack_registry *reg = NULL;

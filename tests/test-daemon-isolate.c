@@ -7,6 +7,7 @@
  * packing; the second SIGTERM must end the daemon while a hang is in
  * flight, under both isolation modes. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -192,6 +193,80 @@ START_TEST(hog_gets_an_error)
 }
 END_TEST
 
+/* The children of pid (its packers); returns how many, the first in
+ * *first. */
+static unsigned children(pid_t pid, pid_t *first)
+{
+	unsigned n = 0;
+	*first = 0;
+	DIR *dp = opendir("/proc");
+	ck_assert_ptr_nonnull(dp);
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		char path[300], buf[512];
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		/* pid (comm) state ppid: comm may hold spaces, not ')' */
+		char *close_paren = strrchr(buf, ')');
+		int ppid = 0;
+		char state;
+		if (close_paren &&
+		    sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 &&
+		    ppid == (int)pid) {
+			if (!n)
+				*first = (pid_t)atoi(e->d_name);
+			n++;
+		}
+	}
+	closedir(dp);
+	return n;
+}
+
+static int oom_score_adj(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	int v = 0;
+	ck_assert_int_eq(fscanf(f, "%d", &v), 1);
+	fclose(f);
+	return v;
+}
+
+/* One worker: one packer, the OOM killer's first choice, replaced by
+ * another process when it crashes (and the old one reaped). */
+START_TEST(packer_replaced)
+{
+	struct td d;
+	char *arg = isolate_path_arg();
+	const char *extra[] = {arg, "--threads=1", NULL};
+	td_start(&d, NULL, extra);
+	free(arg);
+	seqpack_client *a = td_client(&d);
+	good_pack(a, 100, 1);
+	pid_t before, after;
+	ck_assert_uint_eq(children(d.pid, &before), 1);
+	/* it has packed, so it is past its start */
+	ck_assert_int_eq(oom_score_adj(before), 1000);
+	char msg[256];
+	ck_assert_int_eq(bad_pack(a, "crash", 1, 10, msg, sizeof(msg)),
+			 SEQPACK_ERR_PLUGIN);
+	/* the reply comes after the reaping and the new start */
+	ck_assert_uint_eq(children(d.pid, &after), 1);
+	ck_assert_int_ne(before, after);
+	good_pack(a, 100, 2);
+	ck_assert_int_eq(oom_score_adj(after), 1000);
+	seqpack_client_close(a);
+	ck_assert_int_eq(td_stop(&d), 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* The second SIGTERM, with a request provably inside hang. */
 
@@ -323,6 +398,7 @@ int main(void)
 	tcase_add_test(tc, crash_over_shm);
 	tcase_add_test(tc, hang_times_out);
 	tcase_add_test(tc, hog_gets_an_error);
+	tcase_add_test(tc, packer_replaced);
 	tcase_add_test(tc, second_sigterm_exits_process);
 	tcase_add_test(tc, second_sigterm_exits_thread);
 	tcase_add_test(tc, keys_checked);
