@@ -48,6 +48,7 @@ int client_enter(seqpack_client *c, seqpack_error *err)
 	if (c->in_callback)
 		return seterr(err, SEQPACK_ERR_STATE,
 			      "seqpackd client used from a stream pack callback while its request is running; call it after the callback returns");
+	c->retryable = 0; /* only what goes wrong in this call counts */
 	c->deadline_ns = c->timeout_ms ? util_now_ns() +
 						 (uint64_t)c->timeout_ms * 1000000u
 				       : 0;

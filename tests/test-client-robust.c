@@ -474,6 +474,9 @@ START_TEST(stream_request_not_retried)
 			 SEQPACK_OK);
 	int rc = seqpack_client_stream_flush(s, &err);
 	ck_assert_msg(rc == SEQPACK_ERR_IO, "rc %d: %s", rc, err.message);
+	/* nor does a later call reconnect what a stream request broke */
+	seqpack_algorithm_list *l = NULL;
+	ck_assert_int_eq(seqpack_client_list(c, &l, &err), SEQPACK_ERR_STATE);
 	seqpack_client_stream_free(s);
 	seqpack_client_close(c);
 	ck_assert_int_eq(fake_stop(&f), 1);
