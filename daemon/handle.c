@@ -4,6 +4,7 @@
  * with the bounds-checked reader (lib/proto.h). */
 #include <stdlib.h>
 
+#include "busy.h"
 #include "handle.h"
 #include "info.h"
 #include "log.h"
@@ -17,6 +18,7 @@ void handle_job(struct pack_ws *ws, struct job *j)
 {
 	const char *algo = NULL;
 	int rc;
+	busy_begin();
 	switch (j->h.type) {
 	case SP_HELLO: rc = handle_hello(j); break;
 	case SP_LIST: rc = handle_list(j); break;
@@ -45,6 +47,7 @@ void handle_job(struct pack_ws *ws, struct job *j)
 			  sp_type_name(j->h.type),
 			  (unsigned long long)j->h.id,
 			  seqpack_strerror(rc));
+	busy_end();
 	stats_request(j->h.type, algo, rc != SEQPACK_OK, util_now_ns() - j->t0);
 	/* The payload is done with: free it here rather than on the event
 	 * loop thread. */

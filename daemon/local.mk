@@ -22,6 +22,7 @@ daemon_seqpackd_SOURCES = \
 	daemon/job.c daemon/job.h \
 	daemon/pool.c daemon/pool.h \
 	daemon/handle.c daemon/handle.h \
+	daemon/busy.c daemon/busy.h \
 	daemon/reply.c daemon/reply.h \
 	daemon/info.c daemon/info.h \
 	daemon/pack.c daemon/pack.h \

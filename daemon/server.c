@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "busy.h"
 #include "conn.h"
 #include "dispatch.h"
 #include "fdlimit.h"
@@ -39,6 +40,7 @@ struct server {
 	struct listener lis;
 	struct conn_table tab;
 	uint64_t wd_interval_ms, wd_next_ms;
+	int wd_withheld;        /* a worker is stuck: no pings (busy.c) */
 	/* Out of descriptors: the listener is out of epoll until then
 	 * (0: listening), and the next message may be logged at log_ms. */
 	uint64_t accept_resume_ms, accept_log_ms;
@@ -293,6 +295,38 @@ static void on_conn(struct conn *c, unsigned ev)
 		conn_read(c);
 }
 
+/* How far past twice the request deadline a worker may be before the
+ * watchdog stops being pinged. */
+#define WD_GRACE_MS 5000
+
+/* The loop turning is not enough: a worker that has been in one request
+ * far past the deadline (a plugin stuck in a stream, or in a thread with
+ * isolation = thread, which nothing can stop) is a wedged daemon, so the
+ * pings stop and the service manager restarts it.  A packer process
+ * never gets there: its worker kills it at the deadline. */
+static void watchdog_ping(struct server *s, uint64_t now)
+{
+	uint64_t to = s->cfg->request_timeout_ms;
+	uint64_t busy = busy_longest_ms(now);
+	s->wd_next_ms = now + s->wd_interval_ms;
+	if (to && busy > 2 * to + WD_GRACE_MS) {
+		if (!s->wd_withheld) {
+			char msg[160];
+			snprintf(msg, sizeof(msg),
+				 "STATUS=a worker has been in one request for %llu ms; watchdog pings withheld",
+				 (unsigned long long)busy);
+			log_err("%s", msg + 7);
+			sdx_notify(msg);
+		}
+		s->wd_withheld = 1;
+		return;
+	}
+	if (s->wd_withheld)
+		sdx_notify("STATUS=serving");
+	s->wd_withheld = 0;
+	sdx_notify("WATCHDOG=1");
+}
+
 static void loop(struct server *s)
 {
 	struct epoll_event evs[64];
@@ -342,10 +376,8 @@ static void loop(struct server *s)
 		t = util_now_ms();
 		accept_resume(s, t);
 		next_deadline = timeouts_check(&s->tab, t);
-		if (s->wd_interval_ms && t >= s->wd_next_ms) {
-			sdx_notify("WATCHDOG=1");
-			s->wd_next_ms = t + s->wd_interval_ms;
-		}
+		if (s->wd_interval_ms && t >= s->wd_next_ms)
+			watchdog_ping(s, t);
 		/* no pointer of this batch is looked at after here */
 		conns_reap(&s->tab);
 	}

@@ -353,6 +353,48 @@ START_TEST(second_sigterm_exits_thread)
 }
 END_TEST
 
+/* A plugin stuck in a worker thread, which nothing can stop: far past
+ * twice the request deadline the watchdog pings stop, and the daemon
+ * says why in STATUS=, so that systemd restarts it. */
+START_TEST(stuck_thread_withholds_watchdog)
+{
+	struct entered g;
+	entered_open(&g);
+	/* a ping every 100 ms */
+	ck_assert_int_eq(setenv("WATCHDOG_USEC", "200000", 1), 0);
+	unsetenv("WATCHDOG_PID");
+	struct td d;
+	start(&d, "[seqpackd]\nisolation = thread\nrequest-timeout = 0.1\n");
+	unsetenv("WATCHDOG_USEC");
+	ck_assert(td_wait_notify(&d, "WATCHDOG=1"));
+	seqpack_client *a = td_client(&d);
+	good_pack(a, 100, 1);
+	int fd = td_connect_raw(&d);
+	seqpack_params p;
+	seqpack_params_init(&p);
+	p.capacity = 100;
+	uint32_t lengths[1] = {1};
+	struct sp_buf pl = {0}, msg = {0};
+	td_pack_payload(&pl, "hang", &p, lengths, 1, 1);
+	td_msg(&msg, SP_PACK, 1, pl.data, pl.len);
+	td_send(fd, msg.data, msg.len);
+	sp_buf_free(&pl);
+	sp_buf_free(&msg);
+	entered_wait(&g);
+	ck_assert(td_wait_notify(&d, "watchdog pings withheld"));
+	/* the other worker still answers meanwhile */
+	good_pack(a, 100, 2);
+	seqpack_client_close(a);
+	ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
+	ck_assert(td_wait_notify(&d, "STOPPING=1"));
+	ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
+	ck_assert_int_eq(td_wait_exit(&d), 0);
+	close(fd);
+	ck_assert_int_eq(td_stop(&d), 0);
+	entered_close(&g);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static int check_config(const char *opt)
@@ -401,6 +443,7 @@ int main(void)
 	tcase_add_test(tc, packer_replaced);
 	tcase_add_test(tc, second_sigterm_exits_process);
 	tcase_add_test(tc, second_sigterm_exits_thread);
+	tcase_add_test(tc, stuck_thread_withholds_watchdog);
 	tcase_add_test(tc, keys_checked);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
