@@ -43,11 +43,24 @@ EXTRA_tests_fuzz_fuzz_daemon_DEPENDENCIES = $(FUZZ_DAEMON_OBJECTS)
 
 # The client's reply decoding, against a fake daemon that answers with
 # the input.
-tests_fuzz_fuzz_client_SOURCES = tests/fuzz/fuzz-client.c $(FUZZ_SOURCES)
+tests_fuzz_fuzz_client_SOURCES = tests/fuzz/fuzz-client.c $(FUZZ_SOURCES) \
+	tests/fuzz/fake-daemon.c tests/fuzz/fake-daemon.h
 tests_fuzz_fuzz_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib \
 	-DFUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/client"'
 tests_fuzz_fuzz_client_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_client_LDADD = lib/libseqpack.la $(PTHREAD_LIBS)
+
+# The fault fuzz-client found, as a unit test (check) on the same fake
+# daemon: an error reply without a message.
+check_PROGRAMS += tests/fuzz/test-client-reply
+TESTS += tests/fuzz/test-client-reply
+tests_fuzz_test_client_reply_SOURCES = tests/fuzz/test-client-reply.c \
+	tests/fuzz/fake-daemon.c tests/fuzz/fake-daemon.h tests/fuzz/fuzz.h \
+	lib/proto.c lib/proto.h
+tests_fuzz_test_client_reply_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
+tests_fuzz_test_client_reply_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_fuzz_test_client_reply_LDADD = lib/libseqpack.la $(CHECK_LIBS) \
+	$(PTHREAD_LIBS)
 
 # The CLI's length readers (text, JSON, JSON Lines, .npy).
 tests_fuzz_fuzz_input_SOURCES = tests/fuzz/fuzz-input.c $(FUZZ_SOURCES) \
