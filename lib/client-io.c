@@ -43,11 +43,19 @@ int client_usable(seqpack_client *c, seqpack_error *err)
 	return SEQPACK_OK;
 }
 
-int client_enter(seqpack_client *c, seqpack_error *err)
+int client_reentered(const seqpack_client *c, seqpack_error *err)
 {
 	if (c->in_callback)
 		return seterr(err, SEQPACK_ERR_STATE,
 			      "seqpackd client used from a stream pack callback while its request is running; call it after the callback returns");
+	return SEQPACK_OK;
+}
+
+int client_enter(seqpack_client *c, seqpack_error *err)
+{
+	int rc = client_reentered(c, err);
+	if (rc != SEQPACK_OK)
+		return rc;
 	c->retryable = 0; /* only what goes wrong in this call counts */
 	c->deadline_ns = c->timeout_ms ? util_now_ns() +
 						 (uint64_t)c->timeout_ms * 1000000u

@@ -14,6 +14,9 @@ int client_usable(seqpack_client *c, seqpack_error *err) CLIENT_HIDDEN;
  * loop is busy; SEQPACK_ERR_STATE, nothing sent), and start the call's
  * deadline from c->timeout_ms. */
 int client_enter(seqpack_client *c, seqpack_error *err) CLIENT_HIDDEN;
+/* Only the first half: SEQPACK_ERR_STATE inside a stream pack callback. */
+int client_reentered(const seqpack_client *c, seqpack_error *err)
+	CLIENT_HIDDEN;
 /* Milliseconds left before the call's deadline, at least 1; 0 when the
  * call has no deadline. */
 unsigned client_ms_left(const seqpack_client *c) CLIENT_HIDDEN;

@@ -184,15 +184,16 @@ static void begin_stream_request(seqpack_client_stream *s, uint16_t type)
 }
 
 /* The start of every call on s: s can take it, and the client is not
- * inside a pack callback (client_enter, which starts the deadline). */
-static int stream_enter(seqpack_client_stream *s, seqpack_error *err)
+ * inside a pack callback.  A call that sends starts its deadline too
+ * (client_enter); a push that only buffers does not read the clock. */
+static int stream_ready(seqpack_client_stream *s, seqpack_error *err)
 {
 	if (!s)
 		return seterr(err, SEQPACK_ERR_INVALID, "stream is NULL");
 	if (!s->c)
 		return seterr(err, SEQPACK_ERR_STATE,
 			      "the stream's connection is closed");
-	int rc = client_enter(s->c, err);
+	int rc = client_reentered(s->c, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	if (s->lost)
@@ -202,6 +203,12 @@ static int stream_enter(seqpack_client_stream *s, seqpack_error *err)
 		return seterr(err, SEQPACK_ERR_STATE,
 			      "stream is finished or failed; no more pushes");
 	return SEQPACK_OK;
+}
+
+static int stream_enter(seqpack_client_stream *s, seqpack_error *err)
+{
+	int rc = stream_ready(s, err);
+	return rc == SEQPACK_OK ? client_enter(s->c, err) : rc;
 }
 
 static void stream_destroy(seqpack_client_stream *s);
@@ -263,7 +270,7 @@ SEQPACK_EXPORT int seqpack_client_stream_push(seqpack_client_stream *s,
 					      uint64_t id, uint32_t length,
 					      seqpack_error *err)
 {
-	int rc = stream_enter(s, err);
+	int rc = stream_ready(s, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	rc = seqpack_length_check_(id, length, s->params.capacity, err);
@@ -273,7 +280,9 @@ SEQPACK_EXPORT int seqpack_client_stream_push(seqpack_client_stream *s,
 	s->blens[s->nbuf] = length;
 	if (++s->nbuf < s->batch)
 		return SEQPACK_OK;
-	rc = flush(s, err);
+	rc = client_enter(s->c, err); /* cannot fail: stream_ready said so */
+	if (rc == SEQPACK_OK)
+		rc = flush(s, err);
 	return stream_leave(s, rc, err);
 }
 
