@@ -36,6 +36,9 @@ static struct {
 
 int packer_proc_init(void)
 {
+	/* An inherited SIG_IGN would have the kernel reap the packers
+	 * itself, and waitpid() could not say how one ended. */
+	signal(SIGCHLD, SIG_DFL);
 	/* The path, not /proc/self/exe itself: under valgrind the latter
 	 * would be valgrind's own binary. */
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

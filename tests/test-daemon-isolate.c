@@ -133,6 +133,27 @@ START_TEST(crash_costs_its_request)
 }
 END_TEST
 
+/* A daemon started with SIGCHLD ignored (inherited from whoever started
+ * it) still learns how its packer ended: otherwise the kernel reaps the
+ * packer and the message cannot name the signal. */
+START_TEST(crash_named_with_sigchld_ignored)
+{
+	struct td d;
+	signal(SIGCHLD, SIG_IGN);
+	start(&d, NULL);
+	signal(SIGCHLD, SIG_DFL);
+	seqpack_client *a = td_client(&d);
+	char msg[256];
+	ck_assert_int_eq(bad_pack(a, "crash", 1, 10, msg, sizeof(msg)),
+			 SEQPACK_ERR_PLUGIN);
+	ck_assert_msg(strstr(msg, "plugin crash crashed (signal ") != NULL,
+		      "%s", msg);
+	good_pack(a, 100, 1);
+	seqpack_client_close(a);
+	ck_assert_int_eq(td_stop(&d), 0);
+}
+END_TEST
+
 /* The same through shared memory (PACK_SHM), whose result goes into the
  * client's region. */
 START_TEST(crash_over_shm)
@@ -438,6 +459,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, crash_costs_its_request);
 	tcase_add_test(tc, crash_over_shm);
+	tcase_add_test(tc, crash_named_with_sigchld_ignored);
 	tcase_add_test(tc, hang_times_out);
 	tcase_add_test(tc, hog_gets_an_error);
 	tcase_add_test(tc, packer_replaced);
