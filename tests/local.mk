@@ -195,6 +195,13 @@ tests_test_daemon_log_SOURCES = tests/test-daemon-log.c $(TEST_DAEMON_SOURCES)
 tests_test_daemon_log_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_log_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_log_LDADD = $(TESTLIB_LDADD)
+# daemon: docs/protocol.md's table of which errors close, row by row
+check_PROGRAMS += tests/test-daemon-errors
+TESTS += tests/test-daemon-errors
+tests_test_daemon_errors_SOURCES = tests/test-daemon-errors.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_errors_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_errors_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_errors_LDADD = $(TESTLIB_LDADD)
 
 # client: deadlines, the one transparent reconnect, re-entry from a stream
 # callback (a fake daemon thread, and the real one restarted)
