@@ -33,9 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* config_load() parses argv with getopt twice; a fresh process
 	 * starts at optind 1, and 0 makes glibc start over. */
 	optind = 0;
-	/* Refusals are logged at err; the file's log-level applies to
-	 * whatever follows, so each input starts from the same level. */
-	log_set_level(LOG_ERR);
+	/* Refusals are logged at err, which would fill the log with a
+	 * line per input: only with FUZZ_VERBOSE.  The file's log-level
+	 * applies to whatever follows, so each input starts afresh. */
+	int level = getenv("FUZZ_VERBOSE") ? LOG_DEBUG : -1;
+	log_set_level(level);
 	int r = config_load(&c, 2, argv);
 	FUZZ_CHECK(r == 0 || r == -1, "config_load returned %d", r);
 	if (r == 0) {
@@ -53,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   c.read_timeout_ms >= 1,
 			   "a setting out of range");
 		/* every effective setting formats */
+		log_set_level(level);
 		config_dump(&c, LOG_DEBUG);
 	}
 	config_free(&c);

@@ -16,6 +16,11 @@
 
 static char fdpath[64];
 static int fd = -1;
+/* The readers' messages (tool_error() on stderr) go here unless
+ * FUZZ_VERBOSE is set: one line per refused input would fill the log.
+ * Only the stdio stream is swapped; the sanitizers and the checks
+ * still write to descriptor 2. */
+static FILE *quiet;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -23,13 +28,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_CHECK(fd >= 0, "memfd_create failed");
 	/* fopen() of this path opens the memfd anew, from its start. */
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (!getenv("FUZZ_VERBOSE")) {
+		quiet = fopen("/dev/null", "we");
+		FUZZ_CHECK(quiet, "cannot open /dev/null");
+	}
 	return 0;
 }
 
 static int read_with(const char *path, uint32_t cap, struct lengths *out)
 {
 	struct tool t = {.cmd = "fuzz"};
+	FILE *err = stderr;
+	if (quiet)
+		stderr = quiet;
 	int rc = input_read(&t, path, cap, out);
+	stderr = err;
 	FUZZ_CHECK(rc == EXIT_OK || rc == EXIT_DATA || rc == EXIT_IO ||
 			   rc == EXIT_PACK,
 		   "input_read returned %d", rc);

@@ -8,9 +8,10 @@
  * (docs/algorithms.md); a stream emits every pushed id exactly once, in
  * packs that fit.
  *
- * Input: capacity mode (1 byte), capacity (4), threads, k, max_items,
- * max_open, flags (1 each), seed (4), then the lengths: u16 each, or
- * u32 each when bit 1 of the mode byte is set.  FUZZ_PACK_ALGORITHMS
+ * Input: a mode byte, capacity (4), threads, k, max_items, max_open,
+ * flags (1 each), seed (4), then the lengths: u16 each, or u32 each when
+ * bit 1 of the mode byte is set.  The capacity is 1 + its value % 4096
+ * unless bits 0 and 2 of the mode are set.  FUZZ_PACK_ALGORITHMS
  * (comma separated) replaces the list of algorithms, so that a test can
  * show that a lying plugin is caught. */
 #include <stdbool.h>
@@ -75,9 +76,10 @@ static void decode(const uint8_t *data, size_t size, struct input *q)
 	uint32_t mode = fuzz_u8(&in);
 	seqpack_params_init(&q->p);
 	uint32_t cap = fuzz_u32(&in);
-	/* Mostly small capacities, so that packings have many bins; bit 0
-	 * takes the raw value (0, huge, above the maximum). */
-	q->p.capacity = mode & 1 ? cap : 1 + cap % 4096;
+	/* Mostly small capacities, so that packings have many bins (and
+	 * the O(n + C) algorithms stay fast); bits 0 and 2 together take
+	 * the raw value (0, huge, above the maximum). */
+	q->p.capacity = (mode & 5) == 5 ? cap : 1 + cap % 4096;
 	/* Threads for obfdp, kept small: the machine has two cores. */
 	q->p.threads = fuzz_u8(&in) % 5;
 	q->p.k = fuzz_u8(&in);

@@ -82,7 +82,7 @@ def pack_seed(mode, cap, lengths, threads=1, k=10, max_items=0, max_open=64, fla
 
 write('pack', 'small', pack_seed(0, 9, LENGTHS))                 # capacity 1 + 9 % 4096 = 10
 write('pack', 'max-items', pack_seed(0, 99, [5] * 30 + [50, 70], max_items=3))
-write('pack', 'wide', pack_seed(3, 100000, [1, 99999, 50000, 50000, 3, 77777, 22222]))
+write('pack', 'wide', pack_seed(7, 100000, [1, 99999, 50000, 50000, 3, 77777, 22222]))
 write('pack', 'verify-flag', pack_seed(0, 2047, [i * 37 % 2048 + 1 for i in range(200)], threads=2, flags=1))
 write('pack', 'bad-length', pack_seed(0, 15, [4, 0, 20, 3]))
 write('pack', 'hk-k1', pack_seed(0, 63, [i % 64 + 1 for i in range(100)], k=1, max_open=1))
