@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <seqpack/client.h>
@@ -173,6 +174,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	uint8_t op = data[0];
 	setenv("SEQPACK_CLIENT_SHM", op & 16 ? "always" : "never", 1);
+	/* A long run outlives a tidy-up of /tmp by someone else. */
+	FUZZ_CHECK(mkdir(dir, 0700) == 0 || errno == EEXIST, "mkdir %s: %s",
+		   dir, strerror(errno));
 	struct fake_daemon d;
 	fake_daemon_start(&d, path, data + 1, size - 1);
 	seqpack_client *c;
