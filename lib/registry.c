@@ -28,6 +28,21 @@ static void dlclosep(lt_dlhandle *h)
 		lt_dlclose(*h);
 }
 
+/* libltdl says that an allocation failed only in its message: its own
+ * ("not enough memory") or the dynamic loader's, which ends with
+ * strerror(ENOMEM).  That is no reason to skip a plugin: the call fails
+ * with SEQPACK_ERR_NOMEM instead of returning a registry short of it. */
+static int ltdl_nomem(const char *e)
+{
+	if (!e)
+		return 0;
+	if (strcmp(e, "not enough memory") == 0)
+		return 1;
+	const char *m = strerror(ENOMEM);
+	size_t el = strlen(e), ml = strlen(m);
+	return el >= ml && strcmp(e + el - ml, m) == 0;
+}
+
 /* The descriptor prefix every ABI 1.x plugin provides. */
 #define DESC_V1_SIZE (offsetof(seqpack_plugin, stream_close) + sizeof(void *))
 
@@ -145,6 +160,30 @@ static const char *check_desc(const seqpack_plugin *d, const char *modname,
 	return NULL;
 }
 
+/* lt_dlopenadvise(path), or NULL with libltdl's message in *why.
+ * libltdl reports a .la file it could not fopen() as "file not found"
+ * whatever the cause, a failed allocation included; the file was just
+ * listed, so that message gets one more try: a transient failure passes
+ * the second time, a file really gone fails the same way again.
+ * Called with ltdl_lock. */
+static lt_dlhandle open_module(const char *path, const char **why)
+{
+	lt_dlhandle h = NULL;
+	for (int attempt = 0; attempt < 2 && !h; attempt++) {
+		lt_dladvise advise;
+		if (lt_dladvise_init(&advise) == 0) {
+			lt_dladvise_ext(&advise);
+			lt_dladvise_local(&advise);
+			h = lt_dlopenadvise(path, advise);
+			lt_dladvise_destroy(&advise);
+		}
+		*why = h ? NULL : lt_dlerror();
+		if (!*why || strcmp(*why, "file not found") != 0)
+			break;
+	}
+	return h;
+}
+
 /* Load dir/modname; errors become diagnostics.  Called with ltdl_lock. */
 static int load_module(seqpack_registry *reg, const char *dir,
 		       const char *modname, const char *file)
@@ -159,18 +198,13 @@ static int load_module(seqpack_registry *reg, const char *dir,
 				dir, file, modname,
 				registry_lookup(reg, modname)->path);
 
-	lt_dladvise advise;
-	_cleanup_(dlclosep) lt_dlhandle h = NULL;
-	if (lt_dladvise_init(&advise) == 0) {
-		lt_dladvise_ext(&advise);
-		lt_dladvise_local(&advise);
-		h = lt_dlopenadvise(path, advise);
-		lt_dladvise_destroy(&advise);
-	}
+	const char *why_not = NULL;
+	_cleanup_(dlclosep) lt_dlhandle h = open_module(path, &why_not);
 	if (!h) {
-		const char *e = lt_dlerror();
+		if (ltdl_nomem(why_not))
+			return SEQPACK_ERR_NOMEM;
 		return add_diag(reg, "skipping %s/%s: cannot load: %s", dir,
-				file, e ? e : "unknown libltdl error");
+				file, why_not ? why_not : "unknown libltdl error");
 	}
 	typedef const seqpack_plugin *(*entry_fn)(void);
 	entry_fn entry;
@@ -180,6 +214,8 @@ static int load_module(seqpack_registry *reg, const char *dir,
 		/* lt_dlclose() frees the string lt_dlerror() returned: the
 		 * diagnostic is recorded before h's cleanup closes it. */
 		const char *e = lt_dlerror();
+		if (ltdl_nomem(e))
+			return SEQPACK_ERR_NOMEM;
 		return add_diag(reg,
 				"skipping %s/%s: no entry point %s_LTX_%s (%s)",
 				dir, file, modname, SEQPACK_PLUGIN_ENTRY,
@@ -274,6 +310,10 @@ static int scan_dir(seqpack_registry *reg, const char *dir, int explicit)
 {
 	_cleanup_(closedirp) DIR *d = opendir(dir);
 	if (!d) {
+		/* out of memory is not "no such directory": the caller gets
+		 * NOMEM, never a registry silently short of its plugins */
+		if (errno == ENOMEM)
+			return SEQPACK_ERR_NOMEM;
 		if (explicit)
 			return add_diag(reg, "skipping directory %s: %s", dir,
 					strerror(errno));
@@ -337,11 +377,18 @@ SEQPACK_EXPORT int seqpack_registry_open(const char *search_path,
 
 	pthread_mutex_lock(&ltdl_lock);
 	if (lt_dlinit() != 0) {
+		/* Its loaders are built in: lt_dlinit() fails only when it
+		 * cannot allocate, whatever it says ("invalid loader").  It
+		 * counts the failed call as an initialisation, and the next
+		 * one would then use the half-made loaders: lt_dlexit() takes
+		 * it back so that the next open starts afresh. */
 		const char *e = lt_dlerror();
+		char why[128];
+		snprintf(why, sizeof(why), "%s", e ? e : "initialisation failed");
+		lt_dlexit();
 		pthread_mutex_unlock(&ltdl_lock);
 		free(reg);
-		return seterr(err, SEQPACK_ERR_PLUGIN, "libltdl: %s",
-			      e ? e : "initialisation failed");
+		return seterr(err, SEQPACK_ERR_NOMEM, "libltdl: %s", why);
 	}
 	int rc;
 	if (search_path) {
