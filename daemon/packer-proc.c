@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +28,11 @@
 #include "util/cleanup-internal.h"
 
 extern char **environ;
+
+/* How long a packer may take to exit once its socket is closed (its
+ * plugins are unloaded then, and a plugin's destructor is plugin code
+ * too) before it is killed. */
+#define PACKER_EXIT_MS 2000
 
 static char exe[PATH_MAX];
 
@@ -124,6 +131,21 @@ int packer_proc_start(struct packer_proc *pp, const struct config *cfg,
 	return 0;
 }
 
+/* Wait up to PACKER_EXIT_MS for pid to end by itself, else kill it; no
+ * pidfd (a kernel before 5.3): kill it at once. */
+static void exit_or_kill(pid_t pid)
+{
+	_cleanup_close_ int fd = pidfd_open(pid, 0);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r = 0;
+	if (fd >= 0)
+		do
+			r = poll(&p, 1, PACKER_EXIT_MS);
+		while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		kill(pid, SIGKILL);
+}
+
 int packer_proc_end(struct packer_proc *pp, int hard)
 {
 	if (!pp->pid)
@@ -135,6 +157,8 @@ int packer_proc_end(struct packer_proc *pp, int hard)
 		kill(pp->pid, SIGKILL);
 	util_closep(&pp->sock);
 	pp->sock = -1;
+	if (!hard)
+		exit_or_kill(pp->pid);
 	int st = -1;
 	while (waitpid(pp->pid, &st, 0) < 0 && errno == EINTR)
 		;

@@ -22,7 +22,8 @@ int packer_proc_init(void);
 int packer_proc_start(struct packer_proc *pp, const struct config *cfg,
 		      int shm_fd);
 /* End it: with SIGKILL when hard, else by closing its socket (it exits
- * on EOF); reap it, and return its wait status (-1 when there was none). */
+ * on EOF; SIGKILL after 2 s); reap it, and return its wait status (-1
+ * when there was none). */
 int packer_proc_end(struct packer_proc *pp, int hard);
 /* "crashed (signal 11, Segmentation fault)" or "exited with status 1". */
 void packer_proc_describe(int wstatus, char *buf, size_t size);
