@@ -242,6 +242,49 @@ START_TEST(pipelined_pack_waits_for_budget)
 }
 END_TEST
 
+/* The budget is one for all connections: B's PACK waits unread while
+ * A's holds the budget inside the gate, and is read and answered once
+ * A's is done and its reply read.  (Per connection, B's fitted.) */
+START_TEST(budget_shared_across_connections)
+{
+	struct gate g;
+	gate_open(&g);
+	struct td d;
+	start_gated(&d,
+		    "[seqpackd]\nmax-request-size = 1M\n"
+		    "memory-budget = 1536K\nmemory-budget-per-uid = 1536K\n",
+		    "--threads=2");
+	seqpack_client *watch = td_client(&d);
+	int a = td_connect_raw(&d), b = td_connect_raw(&d);
+	size_t len = send_pack(a, 1, "gate", 200000);
+	gate_wait_entered(&g);
+	struct sender x = {.fd = b};
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, send_rest, &x), 0);
+	uint64_t waiting = 0;
+	for (int i = 0; i < 100000 && !waiting && !readable(b); i++)
+		waiting = stat_of(watch, "budget.waiting");
+	ck_assert_msg(!readable(b), "B was answered while A held the budget");
+	ck_assert_uint_eq(waiting, 1);
+	gate_release(&g);
+	ck_assert_uint_eq(expect(a, 1, SEQPACK_OK, NULL, 0),
+			  SP_PACK | SP_REPLY);
+	pthread_join(th, NULL);
+	ck_assert_uint_eq(x.len, len);
+	gate_wait_entered(&g);
+	expect(b, 3, SEQPACK_ERR_PROTOCOL, NULL, 0);
+	gate_release(&g);
+	ck_assert_uint_eq(expect(b, 2, SEQPACK_OK, NULL, 0),
+			  SP_PACK | SP_REPLY);
+	ck_assert_uint_eq(stat_of(watch, "budget.waiting"), 0);
+	close(a);
+	close(b);
+	seqpack_client_close(watch);
+	ck_assert_int_eq(td_stop(&d), 0);
+	gate_close(&g);
+}
+END_TEST
+
 /* A request larger than the UID's whole share can never fit: refused
  * with SEQPACK_ERR_LIMIT, naming the key. */
 START_TEST(request_above_share_refused)
@@ -445,6 +488,7 @@ int main(void)
 	TCase *tc = tcase_create("budget");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, pipelined_pack_waits_for_budget);
+	tcase_add_test(tc, budget_shared_across_connections);
 	tcase_add_test(tc, request_above_share_refused);
 	tcase_add_test(tc, uid_connection_share);
 	tcase_add_test(tc, stream_ids_bounded);
