@@ -191,6 +191,13 @@ START_TEST(hang_times_out)
 	good_pack(a, 1000, 1);
 	good_pack(b, 1000, 2);
 	good_pack(b, 1000, 3);
+	/* and through shared memory */
+	seqpack_client *c = client_mode(&d, "always");
+	int rc = bad_pack(c, "hang", 1, 4096, msg, sizeof(msg));
+	ck_assert_msg(rc == SEQPACK_ERR_TIMEOUT, "hang over shm: %s (%s)",
+		      seqpack_strerror(rc), msg);
+	good_pack(c, 30000, 4);
+	seqpack_client_close(c);
 	seqpack_client_close(a);
 	seqpack_client_close(b);
 	ck_assert_int_eq(td_stop(&d), 0);
