@@ -18,6 +18,7 @@
 #include "config.h"
 #include "log.h"
 #include "util/cleanup-internal.h"
+#include "util/size-internal.h"
 
 enum kind { K_STR, K_U32, K_MODE, K_SIZE, K_MS, K_LEVEL, K_VERIFY, K_SIZE64,
 	     K_MS0, K_ISOLATION };
@@ -120,30 +121,19 @@ static int set_key(struct config *c, const struct key *k, const char *v)
 		*(uint32_t *)p = (uint32_t)x;
 		return 0;
 	case K_SIZE64:
-	case K_SIZE: {
-		char *end;
-		errno = 0;
-		if (*v == '-' || *v == '\0')
+	case K_SIZE:
+		/* The parser the CLI's --capacity uses too: "4k" is 4096 to
+		 * both. */
+		if (util_parse_size(v, &x))
 			return -1;
-		unsigned long long n = strtoull(v, &end, 10);
-		uint64_t mul = 1;
-		if (*end == 'K' || *end == 'k')
-			mul = 1024, end++;
-		else if (*end == 'M' || *end == 'm')
-			mul = 1024 * 1024, end++;
-		else if (*end == 'G' || *end == 'g')
-			mul = 1024 * 1024 * 1024, end++;
 		if (k->kind == K_SIZE64) {
-			if (errno || *end || n > UINT64_MAX / mul)
-				return -1;
-			*(uint64_t *)p = (uint64_t)n * mul;
+			*(uint64_t *)p = x;
 			return 0;
 		}
-		if (errno || *end || n > UINT32_MAX / mul)
+		if (x > UINT32_MAX)
 			return -1;
-		*(uint32_t *)p = (uint32_t)(n * mul);
+		*(uint32_t *)p = (uint32_t)x;
 		return 0;
-	}
 	case K_MS: {
 		char *end;
 		errno = 0;

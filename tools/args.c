@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include "tool.h"
+#include "util/size-internal.h"
 #include "util/strbuf-internal.h"
+
+int tool_stderr_line_open;
 
 static void vmessage(const char *cmd, const char *kind, const char *fmt,
 		     va_list ap)
@@ -15,6 +18,10 @@ static void vmessage(const char *cmd, const char *kind, const char *fmt,
 	 * stderr (tests, pipelines) do not interleave mid-line. */
 	char buf[1024];
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (tool_stderr_line_open) {
+		fputc('\n', stderr);
+		tool_stderr_line_open = 0;
+	}
 	fprintf(stderr, "seqpack: %s%s%s%s\n", cmd ? cmd : "", cmd ? ": " : "",
 		kind, buf);
 }
@@ -199,15 +206,29 @@ int parse_u32_opt(const struct tool *t, const char *opt, const char *arg,
 	return 0;
 }
 
-int tool_one_file(const struct tool *t, int argc, char **argv, int optind_,
-		  const char **ret)
+int parse_size_u32_opt(const struct tool *t, const char *opt,
+		       const char *arg, uint32_t min, uint32_t max,
+		       uint32_t *ret)
 {
-	if (argc - optind_ > 1) {
-		tool_usage_error(t, "too many operands: '%s' (at most one FILE)",
-				 argv[optind_ + 1]);
+	uint64_t v = 0;
+	int rc = util_parse_size(arg, &v);
+	if (rc == UTIL_SIZE_SYNTAX) {
+		tool_usage_error(t, "%s: '%s' is not a non-negative integer (a K, M or G suffix multiplies by 1024, 1024^2, 1024^3)",
+				 opt, arg);
 		return -1;
 	}
-	*ret = optind_ < argc ? argv[optind_] : NULL;
+	if (rc == UTIL_SIZE_RANGE || v < min || v > max) {
+		/* Say what a suffixed value came to: '2G' is 2147483648,
+		 * one above the largest capacity. */
+		char is[40] = "";
+		if (rc == 0 && strspn(arg, "0123456789") != strlen(arg))
+			snprintf(is, sizeof(is), " (= %llu)",
+				 (unsigned long long)v);
+		tool_usage_error(t, "%s: '%s'%s is out of range (%u to %u)", opt,
+				 arg, is, min, max);
+		return -1;
+	}
+	*ret = (uint32_t)v;
 	return 0;
 }
 

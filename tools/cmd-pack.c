@@ -7,19 +7,24 @@
 #include "input.h"
 #include "output.h"
 #include "param-opts.h"
+#include "progress.h"
 #include "tool.h"
 #include "util/cleanup-seqpack-internal.h"
 
 enum {
 	OPT_NO_VERIFY = OPT_LOCAL,
 	OPT_NO_TIMING,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
 };
 
 static void usage(void)
 {
-	printf("Usage: seqpack pack [OPTION]... --capacity C [FILE]\n"
-	       "Pack the sequence lengths in FILE (standard input when FILE is absent or -)\n"
-	       "into bins of C tokens and print the packing.\n"
+	printf("Usage: seqpack pack [OPTION]... --capacity C [FILE]...\n"
+	       "Pack the sequence lengths in the FILEs (standard input when there is none,\n"
+	       "or for -) into bins of C tokens and print the packing.  Several FILEs are\n"
+	       "read in order as one list: indices run across them, so the first length\n"
+	       "of a FILE has the index of the number of lengths in the FILEs before it.\n"
 	       "\n"
 	       "Input (detected from the first bytes): integers separated by whitespace,\n"
 	       "a JSON array of integers, JSON Lines objects with a \"length\" field or an\n"
@@ -29,7 +34,8 @@ static void usage(void)
 	       "Options:\n"
 	       "  -a, --algorithm NAME   packing algorithm (default %s; see\n"
 	       "                         'seqpack algorithms')\n"
-	       "  -c, --capacity C       bin capacity in tokens, 1 to 2147483647 (required)\n"
+	       "  -c, --capacity C       bin capacity in tokens, 1 to 2147483647 (required);\n"
+	       "                         K, M, G multiply by 1024, 1024^2, 1024^3 (4k = 4096)\n"
 	       "  -s, --seed S           seed of randomised algorithms (default %llu)\n"
 	       "  -t, --threads T        workers of parallel algorithms, 0 = one per CPU\n"
 	       "                         (default 0)\n"
@@ -40,6 +46,9 @@ static void usage(void)
 	       "      --no-verify        do not verify the algorithm's answer\n"
 	       "      --no-timing        leave elapsed_ns out, so the output is the same\n"
 	       "                         on every run\n"
+	       "      --progress         print progress lines on stderr (reading, packing,\n"
+	       "                         writing; the default when stderr is a terminal)\n"
+	       "      --no-progress      print no progress, even on a terminal\n"
 	       "      --socket PATH      pack through the seqpackd daemon at PATH; the\n"
 	       "                         output is the same\n"
 	       TOOL_COMMON_HELP
@@ -50,6 +59,39 @@ static void usage(void)
 	       "4 packing failed (see 'seqpack --help').\n",
 	       DEFAULT_ALGORITHM, (unsigned long long)SEQPACK_DEFAULT_SEED,
 	       SEQPACK_DEFAULT_K);
+}
+
+static void count_lengths(void *arg, size_t n)
+{
+	progress_count(arg, n, "lengths");
+}
+
+/* Every FILE operand in order into one list (stdin when there is none);
+ * each is a reading phase of the progress line. */
+static int read_files(const struct tool *t, char **files, size_t nfiles,
+		      uint32_t capacity, struct progress *pg,
+		      struct lengths *in)
+{
+	char *none[] = { NULL };
+	if (nfiles == 0) {
+		files = none;
+		nfiles = 1;
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		const char *name = !files[i] || strcmp(files[i], "-") == 0
+					   ? "<stdin>"
+					   : files[i];
+		if (nfiles > 1)
+			progress_phase(pg, PHASE_READ, "reading %s (file %zu of %zu, %zu lengths so far)",
+				       name, i + 1, nfiles, in->n);
+		else
+			progress_phase(pg, PHASE_READ, "reading %s", name);
+		int rc = input_read_counted(t, files[i], capacity,
+					    pg ? count_lengths : NULL, pg, in);
+		if (rc)
+			return rc;
+	}
+	return EXIT_OK;
 }
 
 static int run(struct tool *t, int argc, char **argv)
@@ -66,11 +108,14 @@ static int run(struct tool *t, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "no-timing", no_argument, NULL, OPT_NO_TIMING },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct param_opts po;
 	param_opts_init(&po, DEFAULT_ALGORITHM);
 	struct output_opts oo = { .format = OUTPUT_JSON, .timing = 1 };
+	enum progress_mode pm = PROGRESS_AUTO;
 	int c, status = EXIT_OK;
 	while ((c = tool_next_option(t, argc, argv,
 				     TOOL_COMMON_SHORTOPTS "a:c:s:t:k:m:o:",
@@ -96,6 +141,12 @@ static int run(struct tool *t, int argc, char **argv)
 		case OPT_NO_TIMING:
 			oo.timing = 0;
 			break;
+		case OPT_PROGRESS:
+			pm = PROGRESS_ON;
+			break;
+		case OPT_NO_PROGRESS:
+			pm = PROGRESS_OFF;
+			break;
 		default:
 			return tool_usage_error(t, "unhandled option");
 		}
@@ -107,10 +158,17 @@ static int run(struct tool *t, int argc, char **argv)
 	int rc = backend_open_for(t, &po, argc, argv, 0, &file, &b);
 	if (rc)
 		return rc;
+	struct progress pstate;
+	struct progress *pg = progress_init(&pstate, t, pm);
 	_cleanup_(lengths_free) struct lengths in = { 0 };
-	rc = input_read(t, file, po.params.capacity, &in);
+	rc = read_files(t, argv + optind, (size_t)(argc - optind),
+			po.params.capacity, pg, &in);
 	if (rc)
 		return rc;
+	size_t nseq = in.n;
+	progress_phase(pg, PHASE_PACK, "packing %zu sequences with %s%s%s", nseq,
+		       po.algorithm, t->socket ? " on the daemon at " : "",
+		       t->socket ? t->socket : "");
 	_cleanup_result_ seqpack_result *res = NULL;
 	seqpack_error err = { 0 };
 	if (b.cl)
@@ -129,10 +187,16 @@ static int run(struct tool *t, int argc, char **argv)
 	}
 	backend_close(&b);
 
+	size_t nbins = res->nbins;
+	progress_phase(pg, PHASE_WRITE, "writing %zu bins", nbins);
 	_cleanup_(sb_free) struct sbuf sb = { 0 };
 	output_result(&sb, res, &oo);
 	seqpack_result_free(TAKE_PTR(res));
-	return output_write(t, &sb);
+	rc = output_write(t, &sb);
+	if (rc == EXIT_OK)
+		progress_done(pg, "done: %zu sequences in %zu bins, %zu bytes written",
+			      nseq, nbins, sb.len);
+	return rc;
 }
 
 const struct command cmd_pack = {

@@ -39,20 +39,22 @@ static int sink_push(struct sink *k, uint64_t id, uint32_t length,
 
 static void usage(void)
 {
-	printf("Usage: seqpack stream [OPTION]... --capacity C [FILE]\n"
-	       "Read sequence lengths line by line from FILE (standard input when FILE is\n"
-	       "absent or -), pack them with an online po.algorithm, and write each pack as one\n"
-	       "JSON line the moment it is closed:\n"
+	printf("Usage: seqpack stream [OPTION]... --capacity C [FILE]...\n"
+	       "Read sequence lengths line by line from the FILEs in order (standard input\n"
+	       "when there is none, or for -), pack them with an online algorithm, and write\n"
+	       "each pack as one JSON line the moment it is closed:\n"
 	       "  {\"pack\":3,\"ids\":[7,9,12],\"used\":2040}\n"
-	       "ids number the lengths 0, 1, 2, ... in input order.  A line holds integers\n"
-	       "separated by whitespace, or one JSON object with a \"length\" field or an\n"
-	       "\"input_ids\" array; blank lines are ignored.  At the end of the input the\n"
-	       "packs still open are written.\n"
+	       "ids number the lengths 0, 1, 2, ... in input order, across the FILEs: the\n"
+	       "first length of a FILE has the index of the number of lengths before it.\n"
+	       "A line holds integers separated by whitespace, or one JSON object with a\n"
+	       "\"length\" field or an \"input_ids\" array; blank lines are ignored.  At the\n"
+	       "end of the input the packs still open are written.\n"
 	       "\n"
 	       "Options:\n"
 	       "  -a, --algorithm NAME   streaming algorithm (default %s; see\n"
 	       "                         'seqpack algorithms' for those flagged streaming)\n"
-	       "  -c, --capacity C       bin capacity in tokens, 1 to 2147483647 (required)\n"
+	       "  -c, --capacity C       bin capacity in tokens, 1 to 2147483647 (required);\n"
+	       "                         K, M, G multiply by 1024, 1024^2, 1024^3 (4k = 4096)\n"
 	       "  -n, --max-open N       ff/bf/wf: at most N open packs; when a new one would\n"
 	       "                         exceed it the fullest is closed (default %u)\n"
 	       "  -m, --max-items M      at most M sequences per pack, 0 = unlimited\n"
@@ -115,13 +117,15 @@ static int stream_failed(struct tool *t, const struct backend *b,
 	return backend_exit_for_status(b, rc);
 }
 
+/* Push every length of in; *next is the id of the next length, carried
+ * from one file to the next. */
 static int pump(struct tool *t, const struct backend *b, struct sink *s,
 		struct emitter *e, FILE *in, const char *name,
-		uint32_t capacity)
+		uint32_t capacity, uint64_t *next)
 {
 	_cleanup_(lengths_free) struct lengths line_lengths = { 0 };
 	struct input_ctx ctx = { .t = t, .name = name, .capacity = capacity,
-				 .base_index = 0, .out = &line_lengths };
+				 .base_index = *next, .out = &line_lengths };
 	_cleanup_free_ char *line = NULL;
 	size_t linecap = 0, lineno = 0;
 	ssize_t got;
@@ -129,6 +133,9 @@ static int pump(struct tool *t, const struct backend *b, struct sink *s,
 	while (rc == EXIT_OK && (got = getline(&line, &linecap, in)) != -1) {
 		lineno++;
 		size_t len = (size_t)got, i = 0;
+		/* A gzip, .npz or .npy file is named, not quoted as bytes. */
+		if (lineno == 1 && input_refuse_foreign(&ctx, line, len, 1))
+			return EXIT_DATA;
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
 		line_lengths.n = 0;
@@ -155,7 +162,28 @@ static int pump(struct tool *t, const struct backend *b, struct sink *s,
 		tool_error(t, "%s: read error: %s", name, strerror(errno));
 		rc = EXIT_IO;
 	}
+	*next = ctx.base_index;
 	return rc;
+}
+
+/* pump() one FILE operand (NULL or "-": stdin).  Through the daemon,
+ * pushes are flushed per line unless the file is a regular one. */
+static int pump_file(struct tool *t, const struct backend *b, struct sink *k,
+		     struct emitter *e, const char *file, uint32_t capacity,
+		     uint64_t *next)
+{
+	int use_stdin = !file || strcmp(file, "-") == 0;
+	const char *name = use_stdin ? "<stdin>" : file;
+	_cleanup_fclose_ FILE *opened = use_stdin ? NULL : fopen(file, "r");
+	FILE *in = use_stdin ? stdin : opened;
+	if (!in) {
+		tool_error(t, "cannot open %s: %s", file, strerror(errno));
+		return EXIT_IO;
+	}
+	struct stat st;
+	k->flush_lines = k->cs && (fstat(fileno(in), &st) != 0 ||
+				   !S_ISREG(st.st_mode));
+	return pump(t, b, k, e, in, name, capacity, next);
 }
 
 static int run(struct tool *t, int argc, char **argv)
@@ -190,21 +218,23 @@ static int run(struct tool *t, int argc, char **argv)
 	if (rc)
 		return rc;
 
-	int use_stdin = !file || strcmp(file, "-") == 0;
-	const char *name = use_stdin ? "<stdin>" : file;
-	_cleanup_fclose_ FILE *opened = use_stdin ? NULL : fopen(file, "r");
-	FILE *in = use_stdin ? stdin : opened;
-	if (!in) {
-		tool_error(t, "cannot open %s: %s", file, strerror(errno));
-		return EXIT_IO;
+	/* Every file is opened before the stream: a missing second file
+	 * must not cost the packs of the first. */
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0)
+			continue;
+		_cleanup_fclose_ FILE *f = fopen(argv[i], "r");
+		if (!f) {
+			tool_error(t, "cannot open %s: %s", argv[i],
+				   strerror(errno));
+			return EXIT_IO;
+		}
 	}
 
 	_cleanup_(emitter_free) struct emitter e = { .write_errno = 0 };
 	_cleanup_(sink_free) struct sink k = { NULL, NULL, 0 };
 	seqpack_error err = { 0 };
 	if (b.cl) {
-		struct stat st;
-		k.flush_lines = fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode);
 		rc = seqpack_client_stream_open(b.cl, po.algorithm, &po.params,
 						emit, &e, &k.cs, &err);
 	} else {
@@ -215,7 +245,12 @@ static int run(struct tool *t, int argc, char **argv)
 		tool_error(t, "%s", err.message);
 		return backend_exit_for_status(&b, rc);
 	}
-	rc = pump(t, &b, &k, &e, in, name, po.params.capacity);
+	uint64_t next = 0;
+	for (int i = optind; rc == EXIT_OK && i < argc; i++)
+		rc = pump_file(t, &b, &k, &e, argv[i], po.params.capacity,
+			       &next);
+	if (optind == argc)
+		rc = pump_file(t, &b, &k, &e, NULL, po.params.capacity, &next);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = k.cs ? seqpack_client_stream_finish(k.cs, &err)

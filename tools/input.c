@@ -42,16 +42,29 @@ static const char *loc_name(enum loc kind)
 	return kind == LOC_LINE ? "line" : "element";
 }
 
-/* Copy at most 40 bytes of token text for a message, replacing bytes that
- * would garble a terminal (anything but printable ASCII). */
+/* Copy token text for a message, at most size - 4 bytes, escaping bytes that
+ * would garble a terminal (anything but printable ASCII) as \t, \n, \r
+ * or \xNN: a binary file's bytes are never echoed raw. */
 static void quote_token(char *buf, size_t size, const char *s, size_t n)
 {
-	size_t max = size - 4, j = 0;
-	for (size_t i = 0; i < n && j < max; i++) {
+	size_t max = size - 4, j = 0, i = 0;
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		buf[j++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+		char esc[8];
+		if (c == '\t' || c == '\n' || c == '\r')
+			snprintf(esc, sizeof(esc), "\\%c",
+				 c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+		else if (c < 0x20 || c >= 0x7f)
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+		else
+			snprintf(esc, sizeof(esc), "%c", c);
+		size_t w = strlen(esc);
+		if (j + w > max)
+			break;
+		memcpy(buf + j, esc, w);
+		j += w;
 	}
-	if (n > max)
+	if (i < n)
 		memcpy(buf + j, "...", 3), j += 3;
 	buf[j] = '\0';
 }
@@ -96,6 +109,10 @@ static int add_value(const struct input_ctx *ctx, enum loc kind, size_t where,
 			   ctx->name, ctx->out->n);
 		return EXIT_PACK;
 	}
+	/* A mask, not a clock read per length: 10^7 lengths parse in
+	 * about a second. */
+	if (ctx->count && (ctx->out->n & 0xffff) == 0)
+		ctx->count(ctx->count_arg, ctx->out->n);
 	return EXIT_OK;
 }
 
@@ -107,6 +124,109 @@ static int is_space(char c)
 
 /* ------------------------------------------------------------------ */
 /* Plain text                                                          */
+
+/* How the hints call the tool again: "seqpack pack -c 4096 -". */
+static void hint_command(const struct input_ctx *ctx, char *buf, size_t len)
+{
+	char cap[24] = "C";
+	if (ctx->capacity)
+		snprintf(cap, sizeof(cap), "%u", ctx->capacity);
+	snprintf(buf, len, "seqpack %s -c %s -",
+		 ctx->t && ctx->t->cmd ? ctx->t->cmd : "pack", cap);
+}
+
+static int is_stdin_name(const char *name)
+{
+	return strcmp(name, "<stdin>") == 0;
+}
+
+/* Does field f[0..n) (spaces and double quotes around it dropped) name a
+ * column of lengths? */
+static int names_lengths(const char *f, size_t n)
+{
+	static const char *const names[] = { "len", "tok", "size" };
+	char low[64];
+	size_t j = 0;
+	for (size_t i = 0; i < n && j < sizeof(low) - 1; i++)
+		if (f[i] != '"' && f[i] != ' ')
+			low[j++] = (char)(f[i] >= 'A' && f[i] <= 'Z' ? f[i] + 32
+							       : f[i]);
+	low[j] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strstr(low, names[i]))
+			return 1;
+	return 0;
+}
+
+static int all_digits(const char *f, size_t n)
+{
+	size_t d = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (f[i] >= '0' && f[i] <= '9')
+			d++;
+		else if (f[i] != ' ' && f[i] != '"')
+			return 0;
+	}
+	return d > 0;
+}
+
+/* The line holding buf[at] failed as whitespace-separated integers.  When
+ * it has a comma, semicolon or tab it is a row of CSV (or TSV): say so,
+ * with a cut(1) line taking the column of the lengths (the one whose
+ * header names them, else the last), instead of quoting one field.
+ * Returns EXIT_DATA after the message, or EXIT_OK when it is not CSV. */
+static int csv_hint(const struct input_ctx *ctx, const char *buf, size_t len,
+		    size_t at, size_t line)
+{
+	size_t ls = at, le = at;
+	while (ls > 0 && buf[ls - 1] != '\n')
+		ls--;
+	while (le < len && buf[le] != '\n')
+		le++;
+	if (le > ls && buf[le - 1] == '\r')
+		le--;
+	const char delims[] = { ',', ';', '\t' };
+	size_t count[3] = { 0 };
+	for (size_t i = ls; i < le; i++)
+		for (int d = 0; d < 3; d++)
+			count[d] += buf[i] == delims[d];
+	int d = 0;
+	for (int i = 1; i < 3; i++)
+		if (count[i] > count[d])
+			d = i;
+	if (!count[d])
+		return EXIT_OK;
+	char delim = delims[d];
+	size_t ncol = 0, col = 0;
+	int header = 0;
+	for (size_t f = ls; f <= le; ncol++) {
+		size_t e = f;
+		while (e < le && buf[e] != delim)
+			e++;
+		if (e > f && !all_digits(buf + f, e - f))
+			header = 1;
+		if (!col && names_lengths(buf + f, e - f))
+			col = ncol + 1;
+		f = e + 1;
+	}
+	if (!col)
+		col = ncol;
+	header = header && line == 1;
+	const char *file = is_stdin_name(ctx->name) ? "FILE" : ctx->name;
+	const char *dopt = delim == ',' ? "-d, " : delim == ';' ? "-d';' " : "";
+	char cut[300], again[64], text[48];
+	if (header)
+		snprintf(cut, sizeof(cut), "tail -n +2 %s | cut %s-f%zu", file,
+			 dopt, col);
+	else
+		snprintf(cut, sizeof(cut), "cut %s-f%zu %s", dopt, col, file);
+	hint_command(ctx, again, sizeof(again));
+	quote_token(text, sizeof(text), buf + ls, le - ls);
+	tool_error(ctx->t, "%s: line %zu: '%s' looks like %s; one integer per line expected (e.g. %s | %s)",
+		   ctx->name, line, text, delim == '\t' ? "TSV" : "CSV", cut,
+		   again);
+	return EXIT_DATA;
+}
 
 int input_parse_text(const struct input_ctx *ctx, const char *buf, size_t len,
 		     size_t first_line)
@@ -143,6 +263,8 @@ int input_parse_text(const struct input_ctx *ctx, const char *buf, size_t len,
 		if (!ok || neg || v > UINT32_MAX)
 			quote_token(text, sizeof(text), tok, n);
 		if (!ok) {
+			if (csv_hint(ctx, buf, len, start, line))
+				return EXIT_DATA;
 			tool_error(ctx->t, "%s: line %zu: '%s' is not a non-negative integer",
 				   ctx->name, line, text);
 			return EXIT_DATA;
@@ -428,37 +550,63 @@ static const char *npy_field(const char *h, const char *key)
 	return p;
 }
 
-/* Parse "(N,)" (spaces allowed) into *n.  Returns -1 for any other shape,
- * -2 when N does not fit in 64 bits (so that it is not called a shape of
- * more dimensions). */
-static int npy_shape_1d(const char *s, unsigned long long *n)
+/* The shape tuple of a .npy header, "(3, 4)": its dimensions as text,
+ * so that a message prints them as numpy would, whatever the spacing of
+ * the header (and the "L" of Python 2's longs dropped). */
+#define NPY_MAX_DIMS 64
+struct npy_shape {
+	size_t ndim;
+	unsigned long long dim[NPY_MAX_DIMS];
+	int big; /* a dimension does not fit in 64 bits */
+	char text[NPY_MAX_DIMS * 23 + 8]; /* "(3, 4)", "(5,)", "()" */
+};
+
+/* Parse "(" [dim ("," dim)* [","]] ")" with spaces anywhere between.
+ * Returns -1 when s is not such a tuple. */
+static int npy_parse_shape(const char *s, struct npy_shape *sh)
 {
+	memset(sh, 0, sizeof(*sh));
 	if (*s++ != '(')
 		return -1;
-	while (*s == ' ')
-		s++;
-	if (*s < '0' || *s > '9')
-		return -1;
-	unsigned long long v = 0;
-	int big = 0;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		unsigned digit = (unsigned)(*s - '0');
-		if (v > (ULLONG_MAX - digit) / 10)
-			big = 1;
-		else
-			v = v * 10 + digit;
+	size_t used = 0;
+	sh->text[used++] = '(';
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (*s == ')')
+			break;
+		if (*s < '0' || *s > '9' || sh->ndim == NPY_MAX_DIMS)
+			return -1;
+		unsigned long long v = 0;
+		const char *digits = s;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			unsigned digit = (unsigned)(*s - '0');
+			if (v > (ULLONG_MAX - digit) / 10)
+				sh->big = 1;
+			else
+				v = v * 10 + digit;
+		}
+		int w = snprintf(sh->text + used, sizeof(sh->text) - used,
+				 "%s%.*s", sh->ndim ? ", " : "",
+				 (int)(s - digits), digits);
+		if (w < 0 || (size_t)w >= sizeof(sh->text) - used - 3)
+			return -1;
+		used += (size_t)w;
+		sh->dim[sh->ndim++] = v;
+		if (*s == 'L')
+			s++;
+		while (*s == ' ')
+			s++;
+		if (*s == ')')
+			break;
+		if (*s++ != ',')
+			return -1;
 	}
-	while (*s == ' ')
-		s++;
-	if (*s++ != ',')
-		return -1;
-	while (*s == ' ')
-		s++;
-	if (*s != ')')
-		return -1;
-	if (big)
-		return -2;
-	*n = v;
+	/* numpy writes a one-element tuple as "(5,)". */
+	if (sh->ndim == 1)
+		sh->text[used++] = ',';
+	sh->text[used++] = ')';
+	sh->text[used] = '\0';
 	return 0;
 }
 
@@ -540,28 +688,36 @@ static int parse_npy(const struct input_ctx *ctx, const char *buf, size_t len)
 		return EXIT_DATA;
 	}
 	if (order != '<' && order != '>' && order != '|' && order != '=') {
-		tool_error(ctx->t, "%s: .npy dtype has unknown byte order '%c'",
-			   ctx->name, order);
+		char o[8];
+		quote_token(o, sizeof(o), &order, 1);
+		tool_error(ctx->t, "%s: .npy dtype has unknown byte order '%s'",
+			   ctx->name, o);
 		return EXIT_DATA;
 	}
 	int little = order == '<' || order == '|' ||
 		     (order == '=' && host_little_endian());
-	unsigned long long n = 0;
-	int shape = npy_shape_1d(s, &n);
-	if (shape) {
+	struct npy_shape sh;
+	if (npy_parse_shape(s, &sh)) {
 		/* Quote the shape alone, not the rest of the header. */
 		const char *close = strchr(s, ')');
 		size_t w = close ? (size_t)(close - s) + 1 : strlen(s);
 		char text[48];
 		quote_token(text, sizeof(text), s, w);
-		if (shape == -2)
-			tool_error(ctx->t, "%s: .npy shape %s is larger than 2^64-1 elements",
-				   ctx->name, text);
-		else
-			tool_error(ctx->t, "%s: .npy array is not one-dimensional (shape %s)",
-				   ctx->name, text);
+		tool_error(ctx->t, "%s: malformed .npy shape '%s' (want a tuple of integers)",
+			   ctx->name, text);
 		return EXIT_DATA;
 	}
+	if (sh.ndim != 1) {
+		tool_error(ctx->t, "%s: .npy array has shape %s, %zu dimensions; a 1-D array of lengths, shape (N,), is expected",
+			   ctx->name, sh.text, sh.ndim);
+		return EXIT_DATA;
+	}
+	if (sh.big) {
+		tool_error(ctx->t, "%s: .npy shape %s is larger than 2^64-1 elements",
+			   ctx->name, sh.text);
+		return EXIT_DATA;
+	}
+	unsigned long long n = sh.dim[0];
 	size_t data = hstart + hlen;
 	if (n > (len - data) / size || n * size != len - data) {
 		/* n * size may not fit: say so rather than print it wrapped. */
@@ -649,40 +805,165 @@ static int read_all(const struct tool *t, const char *name, FILE *f,
 	return EXIT_OK;
 }
 
-int input_read(const struct tool *t, const char *path, uint32_t capacity,
-	       struct lengths *out)
+/* ------------------------------------------------------------------ */
+/* Formats that are not read                                           */
+
+/* Compressed files: named, with the command that decompresses them. */
+static const struct {
+	const char *magic;
+	size_t n;
+	const char *what, *cat;
+} compressed[] = {
+	{ "\x1f\x8b", 2, "a gzip", "zcat" },
+	{ "BZh", 3, "a bzip2", "bzcat" },
+	{ "\xfd" "7zXZ\0", 6, "an xz", "xzcat" },
+	{ "\x28\xb5\x2f\xfd", 4, "a zstd", "zstdcat" },
+};
+
+/* Data formats of ML pipelines that hold lengths but are not read. */
+static const struct {
+	const char *magic;
+	size_t n;
+	const char *what;
+} foreign[] = {
+	{ "PAR1", 4, "a Parquet file" },
+	{ "ARROW1", 6, "an Arrow file" },
+	{ "\x89HDF\r\n\x1a\n", 8, "an HDF5 file" },
+	{ "\x80\x02", 2, "a Python pickle" },
+	{ "\x80\x03", 2, "a Python pickle" },
+	{ "\x80\x04", 2, "a Python pickle" },
+	{ "\x80\x05", 2, "a Python pickle" },
+};
+
+static int has_magic(const char *buf, size_t len, const char *magic, size_t n)
+{
+	return len >= n && memcmp(buf, magic, n) == 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* A zip archive (PK\3\4): an .npz when its name says so or its first
+ * member is an .npy, whose name the hint then gives to unzip -p. */
+static int zip_hint(const struct input_ctx *ctx, const char *buf, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	char member[48] = "";
+	if (len >= 30) {
+		size_t n = (size_t)u[26] | (size_t)u[27] << 8;
+		if (n > 0 && n <= len - 30)
+			quote_token(member, sizeof(member), buf + 30, n);
+	}
+	const char *file = is_stdin_name(ctx->name) ? "FILE" : ctx->name;
+	char again[64];
+	hint_command(ctx, again, sizeof(again));
+	if (ends_with(ctx->name, ".npz") || ends_with(member, ".npy"))
+		tool_error(ctx->t, "%s: .npz archives are not read; save the array with numpy.save as .npy (or take it out: unzip -p %s %s | %s)",
+			   ctx->name, file, *member ? member : "ARRAY.npy", again);
+	else
+		tool_error(ctx->t, "%s: looks like a zip archive; extract the lengths first (unzip -p %s %s | %s)",
+			   ctx->name, file, *member ? member : "MEMBER", again);
+	return EXIT_DATA;
+}
+
+int input_refuse_foreign(const struct input_ctx *ctx, const char *buf,
+			 size_t len, int streaming)
+{
+	if (streaming && has_magic(buf, len, npy_magic, sizeof(npy_magic))) {
+		tool_error(ctx->t, "%s: .npy arrays are not streamed, only text and JSON Lines; pack it with seqpack pack",
+			   ctx->name);
+		return EXIT_DATA;
+	}
+	const char *file = is_stdin_name(ctx->name) ? "FILE" : ctx->name;
+	char again[64];
+	hint_command(ctx, again, sizeof(again));
+	for (size_t i = 0; i < sizeof(compressed) / sizeof(compressed[0]); i++)
+		if (has_magic(buf, len, compressed[i].magic, compressed[i].n)) {
+			tool_error(ctx->t, "%s: looks like %s file; decompress it first (%s %s | %s)",
+				   ctx->name, compressed[i].what,
+				   compressed[i].cat, file, again);
+			return EXIT_DATA;
+		}
+	if (has_magic(buf, len, "PK\3\4", 4))
+		return zip_hint(ctx, buf, len);
+	/* Windows tools write UTF-16 with a byte order mark. */
+	if (has_magic(buf, len, "\xff\xfe", 2) ||
+	    has_magic(buf, len, "\xfe\xff", 2)) {
+		tool_error(ctx->t, "%s: looks like UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8 %s | %s)",
+			   ctx->name, file, again);
+		return EXIT_DATA;
+	}
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
+		if (has_magic(buf, len, foreign[i].magic, foreign[i].n)) {
+			tool_error(ctx->t, "%s: looks like %s, which is not read; save the lengths with numpy.save as .npy, or as text, one integer per line",
+				   ctx->name, foreign[i].what);
+			return EXIT_DATA;
+		}
+	/* Text, JSON and JSON Lines hold no control characters but white
+	 * space; the first 4 KiB tell a binary file. */
+	size_t scan = len < 4096 ? len : 4096;
+	for (size_t i = 0; i < scan; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if ((c < 0x20 && !is_space((char)c)) || c == 0x7f) {
+			tool_error(ctx->t, "%s: looks like a binary file (byte 0x%02x at offset %zu); expected integers as text, a JSON array, JSON Lines or a .npy array",
+				   ctx->name, c, i);
+			return EXIT_DATA;
+		}
+	}
+	return EXIT_OK;
+}
+
+static int parse_input(const struct input_ctx *ctx, const char *buf,
+		       size_t len)
+{
+	if (has_magic(buf, len, npy_magic, sizeof(npy_magic)))
+		return parse_npy(ctx, buf, len);
+	int rc = input_refuse_foreign(ctx, buf, len, 0);
+	if (rc)
+		return rc;
+	/* Editors on some systems start UTF-8 text with a byte order mark. */
+	size_t bom = has_magic(buf, len, "\xef\xbb\xbf", 3) ? 3 : 0;
+	size_t first = bom;
+	while (first < len && is_space(buf[first]))
+		first++;
+	if (first < len && buf[first] == '[')
+		return parse_json_array(ctx, buf + bom, len - bom);
+	if (first < len && buf[first] == '{')
+		return parse_jsonl(ctx, buf + bom, len - bom);
+	return input_parse_text(ctx, buf + bom, len - bom, 1);
+}
+
+int input_read_counted(const struct tool *t, const char *path,
+		       uint32_t capacity, void (*count)(void *arg, size_t n),
+		       void *count_arg, struct lengths *out)
 {
 	int use_stdin = !path || strcmp(path, "-") == 0;
 	const char *name = use_stdin ? "<stdin>" : path;
 	FILE *f = use_stdin ? stdin : fopen(path, "rb");
 	if (!f) {
-		tool_error(t, "cannot open %s: %s", path, strerror(errno));
+		char shown[256];
+		quote_token(shown, sizeof(shown), path, strlen(path));
+		tool_error(t, "cannot open %s: %s", shown, strerror(errno));
 		return EXIT_IO;
 	}
-	char *buf = NULL;
+	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	int rc = read_all(t, name, f, &buf, &len);
 	if (!use_stdin)
 		fclose(f);
 	if (rc)
 		return rc;
-
 	struct input_ctx ctx = { .t = t, .name = name, .capacity = capacity,
-				 .base_index = 0, .out = out };
-	/* Editors on some systems start UTF-8 text with a byte order mark. */
-	size_t first = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-	size_t bom = first;
-	while (first < len && is_space(buf[first]))
-		first++;
-	if (len >= sizeof(npy_magic) &&
-	    memcmp(buf, npy_magic, sizeof(npy_magic)) == 0)
-		rc = parse_npy(&ctx, buf, len);
-	else if (first < len && buf[first] == '[')
-		rc = parse_json_array(&ctx, buf + bom, len - bom);
-	else if (first < len && buf[first] == '{')
-		rc = parse_jsonl(&ctx, buf + bom, len - bom);
-	else
-		rc = input_parse_text(&ctx, buf + bom, len - bom, 1);
-	free(buf);
-	return rc;
+				 .base_index = 0, .out = out, .count = count,
+				 .count_arg = count_arg };
+	return parse_input(&ctx, buf, len);
+}
+
+int input_read(const struct tool *t, const char *path, uint32_t capacity,
+	       struct lengths *out)
+{
+	return input_read_counted(t, path, capacity, NULL, NULL, out);
 }

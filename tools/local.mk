@@ -11,6 +11,8 @@ tools_seqpack_SOURCES = \
 	tools/output.h \
 	tools/param-opts.c \
 	tools/param-opts.h \
+	tools/progress.c \
+	tools/progress.h \
 	tools/cmd-pack.c \
 	tools/cmd-stream.c \
 	tools/cmd-algorithms.c \

@@ -1,4 +1,6 @@
 /* Packing-parameter options of pack and stream. */
+#include <string.h>
+
 #include "param-opts.h"
 
 void param_opts_init(struct param_opts *po, const char *default_algorithm)
@@ -18,8 +20,8 @@ int param_option(const struct tool *t, int c, const char *arg,
 		po->algorithm = arg;
 		return 1;
 	case 'c':
-		rc = parse_u32_opt(t, "--capacity", arg, 1,
-				   SEQPACK_MAX_CAPACITY, &p->capacity);
+		rc = parse_size_u32_opt(t, "--capacity", arg, 1,
+					SEQPACK_MAX_CAPACITY, &p->capacity);
 		po->have_capacity = rc == 0;
 		break;
 	case 's':
@@ -48,8 +50,13 @@ int param_option(const struct tool *t, int c, const char *arg,
 int param_opts_finish(const struct tool *t, const struct param_opts *po,
 		      int argc, char **argv, const char **file)
 {
-	if (tool_one_file(t, argc, argv, optind, file))
-		return EXIT_USAGE;
+	/* Standard input can be read once only: a second '-' would read
+	 * nothing and shift no index, silently. */
+	int dashes = 0;
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0 && ++dashes > 1)
+			return tool_usage_error(t, "standard input ('-') given more than once");
+	*file = optind < argc ? argv[optind] : NULL;
 	if (!po->have_capacity)
 		return tool_usage_error(t, "missing --capacity (the bin size in tokens)");
 	return 0;

@@ -23,9 +23,11 @@ void param_opts_init(struct param_opts *po, const char *default_algorithm);
 int param_option(const struct tool *t, int c, const char *arg,
 		 struct param_opts *po);
 
-/* After the options (optind past them): set *file to the one FILE
- * operand or NULL, or print the usage error and return EXIT_USAGE when
- * there are more, or a required option (--capacity) is missing. */
+/* After the options (optind past them): the FILE operands are
+ * argv[optind .. argc), read in that order; set *file to the first or
+ * NULL (standard input).  Print the usage error and return EXIT_USAGE
+ * when '-' is given twice or a required option (--capacity) is
+ * missing. */
 int param_opts_finish(const struct tool *t, const struct param_opts *po,
 		      int argc, char **argv, const char **file);
 

@@ -71,13 +71,21 @@ static int run_command(struct tool *t, const struct command *c, int argc,
 
 static int help_command(struct tool *t, int argc, char **argv)
 {
-	if (argc < 2) {
+	t->cmd = "help";
+	/* `seqpack help --help` (and `seqpack help help`) is a question
+	 * about help itself: answer it, not "unknown command '--help'". */
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		usage();
 		return EXIT_OK;
 	}
+	if (argc > 2)
+		return tool_usage_error(t, "too many operands: '%s' (one COMMAND at most)",
+					argv[2]);
 	const struct command *c = find_command(argv[1]);
 	if (!c)
-		return tool_usage_error(t, "help: unknown command '%s'", argv[1]);
+		return tool_usage_error(t, "unknown command '%s' (see 'seqpack --help')",
+					argv[1]);
 	char help[] = "--help";
 	char *args[] = { argv[1], help, NULL };
 	return run_command(t, c, 2, args);

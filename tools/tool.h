@@ -88,6 +88,11 @@ seqpack_registry *tool_registry(struct tool *t);
 /* Print the registry's skip diagnostics as warnings on stderr. */
 void tool_print_diagnostics(const seqpack_registry *reg);
 
+/* Set while a progress line is drawn on a terminal without its newline
+ * (tools/progress.c): the next message ends that line first, so that it
+ * starts on a line of its own. */
+extern int tool_stderr_line_open;
+
 /* Print "seqpack: [cmd: ]message" on stderr. */
 void tool_error(const struct tool *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -107,9 +112,12 @@ int parse_u32_opt(const struct tool *t, const char *opt, const char *arg,
 int parse_u64_opt(const struct tool *t, const char *opt, const char *arg,
 		  uint64_t *ret);
 
-/* Missing or misplaced operand checks: at most one FILE. */
-int tool_one_file(const struct tool *t, int argc, char **argv, int optind_,
-		  const char **ret);
+/* parse_u32_opt() for a size in tokens: digits with an optional K, M or
+ * G suffix (1024, 1024^2, 1024^3; util/size-internal.h, the daemon's
+ * config takes the same), so that -c 4k is -c 4096. */
+int parse_size_u32_opt(const struct tool *t, const char *opt,
+		       const char *arg, uint32_t min, uint32_t max,
+		       uint32_t *ret);
 
 /* Comma-separated flag names ("online, streaming") into buf. */
 const char *tool_flag_names(uint32_t flags, const char *sep, char *buf,

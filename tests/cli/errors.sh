@@ -28,7 +28,9 @@ expect_fail "2^32-1 over capacity" 1 "line 1: sequence 0 has length 4294967295 >
 f=$(put zero.txt '10\n0\n')
 expect_fail "zero length" 1 "line 2: sequence 1 has length 0; empty sequences are refused because they carry no tokens" $P -c 100 "$f"
 f=$(put binary.txt '10 \001\377\n')
-expect_fail "binary garbage" 1 "line 1: '\?\?' is not a non-negative integer" $P -c 100 "$f"
+expect_fail "binary garbage" 1 "binary.txt: looks like a binary file \(byte 0x01 at offset 3\)" $P -c 100 "$f"
+f=$(put high.txt '10 \377\376\n')
+expect_fail "non-ASCII bytes escaped" 1 "line 1: '\\\\xff\\\\xfe' is not a non-negative integer" $P -c 100 "$f"
 expect_fail "stdin named" 1 "<stdin>: line 3: 'abc'" --stdin "$TMP/abc.txt" $P -c 100
 
 # JSON arrays.
@@ -95,7 +97,7 @@ expect_fail "npy dtype size 3" 1 "three.npy: \.npy dtype '<u3' is not an integer
 f=$(npy_bad huge.npy '<u4' '(99999999999999999999,)' "$five")
 expect_fail "npy shape beyond 2^64" 1 "huge.npy: \.npy shape \(99999999999999999999,\) is larger than 2\^64-1 elements" $P -c 100 "$f"
 f=$(npy_bad twod.npy '<u4' '(1, 1)' "$five")
-expect_fail "npy 2-D" 1 "twod.npy: \.npy array is not one-dimensional \(shape \(1, 1\)\)$" $P -c 100 "$f"
+expect_fail "npy 2-D" 1 "twod.npy: \.npy array has shape \(1, 1\), 2 dimensions; a 1-D array of lengths, shape \(N,\), is expected$" $P -c 100 "$f"
 f=$(npy_bad wrapn.npy '<u4' '(4611686018427387905,)' "$five")
 expect_fail "npy shape times size wraps" 1 "wrapn.npy: \.npy data holds 4 bytes, shape \(4611686018427387905,\) of 4-byte integers needs more than 18446744073709551615\$" $P -c 100 "$f"
 
@@ -114,7 +116,7 @@ expect_fail "unknown option" 2 "pack: unknown option '--frobnicate'" $P -c 100 -
 expect_fail "bad output format" 2 "--output: 'xml' is not json or text" $P -c 100 -o xml "$f"
 expect_fail "bad seed" 2 "--seed: 'x' is not a non-negative integer" $P -c 100 --seed x "$f"
 expect_fail "zero k" 2 "--k: '0' is out of range" $P -c 100 --k 0 "$f"
-expect_fail "two files" 2 "too many operands" $P -c 100 "$f" "$f"
+expect_fail "stdin twice" 2 "standard input \('-'\) given more than once" $P -c 100 - "$f" -
 expect_fail "missing file" 3 "cannot open $TMP/nope.txt: No such file or directory" $P -c 100 "$TMP/nope.txt"
 expect_fail "directory" 3 "$TMP: read error: Is a directory" $P -c 100 "$TMP"
 if [ "$(id -u)" -ne 0 ]; then
