@@ -9,7 +9,8 @@ CLI_TESTS = \
 	tests/cli/stream.sh \
 	tests/cli/algorithms.sh \
 	tests/cli/big.sh \
-	tests/cli/bench.sh
+	tests/cli/bench.sh \
+	tests/cli/usability.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) \
 	tests/cli/common.sh \
