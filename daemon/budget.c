@@ -41,7 +41,8 @@ int budget_configure(struct config *c)
 	}
 	if (c->memory_budget_per_uid < req)
 		log_warn("memory-budget-per-uid (%llu bytes) is below max-request-size (%u): larger requests are refused",
-			 (unsigned long long)c->memory_budget_per_uid, c->max_request_bytes);
+			 (unsigned long long)c->memory_budget_per_uid,
+			 c->max_request_bytes);
 	if (c->memory_budget < 4096) {
 		log_err("memory-budget must be at least 4K");
 		return -1;

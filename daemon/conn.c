@@ -46,7 +46,8 @@ static void reject(int fd, int status, const char *msg)
 	struct sp_buf b = {0};
 	sp_put_error(&b, SP_ERROR, 0, status, msg);
 	if (!b.oom) {
-		ssize_t w = send(fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = send(fd, b.data, b.len,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)w;
 	}
 	sp_buf_free(&b);

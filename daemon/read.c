@@ -1,8 +1,8 @@
 /* Reading requests off a nonblocking socket, incrementally: a request's
  * buffer grows only as its bytes arrive, and its declared length is
  * checked against the limits first and then held against the memory
- * budget (conn_reserve()) before any of it is read.  Descriptors passed with SCM_RIGHTS
- * are collected for the request they came with. */
+ * budget (conn_reserve()) before any of it is read.  Descriptors passed
+ * with SCM_RIGHTS are collected for the request they came with. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -150,8 +150,9 @@ int handle_stream_push(struct job *j)
 		if (cs->held >= max)
 			return reply_errorf(j, SEQPACK_ERR_LIMIT,
 					    "stream %u holds %llu sequences not yet packed (max-stream-ids = %u): pushed %u of this request's %u; finish or close the stream",
-					    cs->id, (unsigned long long)cs->held,
-					    max, i, count);
+					    cs->id,
+					    (unsigned long long)cs->held, max,
+					    i, count);
 		/* before the push: the pack it completes may come out
 		 * during it */
 		cs->held++;

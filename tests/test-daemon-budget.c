@@ -55,7 +55,8 @@ static void gate_open(struct gate *g)
 static void gate_wait_entered(struct gate *g)
 {
 	struct pollfd p = {.fd = g->entered_rd, .events = POLLIN};
-	ck_assert_msg(poll(&p, 1, GUARD_MS) == 1, "no request reached the gate");
+	ck_assert_msg(poll(&p, 1, GUARD_MS) == 1,
+		      "no request reached the gate");
 	char b;
 	ck_assert_int_eq(read(g->entered_rd, &b, 1), 1);
 }
