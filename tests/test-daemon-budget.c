@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test-daemon-util.h"
@@ -483,6 +484,78 @@ START_TEST(small_client_not_behind_queue)
 }
 END_TEST
 
+/* seqpackd --check-config on a file holding text; its exit status, and
+ * its messages in out[outsz]. */
+static int check_config(const char *text, char *out, size_t outsz)
+{
+	char dir[] = "/tmp/seqpackd-budget-conf.XXXXXX";
+	ck_assert(mkdtemp(dir) != NULL);
+	char path[128], log[128], arg[160];
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	snprintf(arg, sizeof(arg), "--config=%s", path);
+	FILE *f = fopen(path, "w");
+	ck_assert(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 2) < 0 || dup2(fd, 1) < 0)
+			_exit(126);
+		execl(td_daemon_path(), td_daemon_path(), arg, "--check-config",
+		      (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	f = fopen(log, "r");
+	ck_assert(f != NULL);
+	size_t n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	unlink(log);
+	unlink(path);
+	rmdir(dir);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* The new keys: good values accepted and resolved, bad ones refused
+ * naming the key. */
+START_TEST(budget_keys_checked)
+{
+	char out[16384];
+	ck_assert_int_eq(check_config("[seqpackd]\nmemory-budget = 2G\n"
+				      "memory-budget-per-uid = 0\n"
+				      "max-clients = 40\n"
+				      "max-stream-ids = 1000\n",
+				      out, sizeof(out)),
+			 0);
+	/* the derived defaults, as --check-config shows them */
+	ck_assert_msg(strstr(out, "memory-budget = 2147483648") &&
+			      strstr(out, "memory-budget-per-uid = 1073741824") &&
+			      strstr(out, "max-clients-per-uid = 10") &&
+			      strstr(out, "max-stream-ids = 1000"),
+		      "%s", out);
+	static const char *const bad[][2] = {
+		{"memory-budget = 12Q\n", "memory-budget"},
+		{"memory-budget = 1K\n", "memory-budget must be at least 4K"},
+		{"memory-budget-per-uid = -1\n", "memory-budget-per-uid"},
+		{"max-clients-per-uid = many\n", "max-clients-per-uid"},
+		{"max-stream-ids = 5000000000\n", "max-stream-ids"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "[seqpackd]\n%s", bad[i][0]);
+		ck_assert_msg(check_config(text, out, sizeof(out)) != 0,
+			      "accepted: %s", bad[i][0]);
+		ck_assert_msg(strstr(out, bad[i][1]), "%s: %s", bad[i][0], out);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("daemon-budget");
@@ -494,6 +567,7 @@ int main(void)
 	tcase_add_test(tc, uid_connection_share);
 	tcase_add_test(tc, stream_ids_bounded);
 	tcase_add_test(tc, small_client_not_behind_queue);
+	tcase_add_test(tc, budget_keys_checked);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
