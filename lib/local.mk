@@ -1,5 +1,8 @@
 # libseqpack: the core library (depends on libltdl and pthreads only).
 pkginclude_HEADERS += include/seqpack/seqpack.h include/seqpack/plugin.h
+# Step plans (include/seqpack/plan.h, lib/plan*.c); the seeded generator
+# is the plugins' one, compiled in (one copy of its source).
+pkginclude_HEADERS += include/seqpack/plan.h
 
 lib_LTLIBRARIES += lib/libseqpack.la
 lib_libseqpack_la_SOURCES = \
@@ -11,6 +14,13 @@ lib_libseqpack_la_SOURCES = \
 	lib/registry-internal.h \
 	lib/pack.c \
 	lib/stream.c \
+	lib/plan.c \
+	lib/plan-balance.c \
+	lib/plan-internal.h \
+	lib/plan-remainder.c \
+	lib/plan-sort.c \
+	plugins/common/rng.c \
+	plugins/common/rng.h \
 	lib/util-internal.h
 lib_libseqpack_la_CPPFLAGS = $(AM_CPPFLAGS) $(LTDLINCL)
 lib_libseqpack_la_LIBADD = util/libutil.la $(LIBLTDL) $(PTHREAD_LIBS)

@@ -38,6 +38,13 @@ tests_test_stream_SOURCES = tests/test-stream.c $(TESTLIB_SOURCES)
 tests_test_stream_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_stream_LDADD = $(TESTLIB_LDADD)
 
+# Data-parallel step plans (include/seqpack/plan.h).
+check_PROGRAMS += tests/test-plan
+TESTS += tests/test-plan
+tests_test_plan_SOURCES = tests/test-plan.c $(TESTLIB_SOURCES)
+tests_test_plan_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_plan_LDADD = $(TESTLIB_LDADD)
+
 # Deliberately broken plugins, built for the registry tests only (never
 # installed; -rpath makes libtool build a shared module).  tests/dup holds
 # a second "nf" for the duplicate-name test.
