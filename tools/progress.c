@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "progress.h"
@@ -22,13 +23,29 @@ struct progress *progress_init(struct progress *p, const struct tool *t,
 	return p;
 }
 
+/* The width of the terminal on stderr, 0 when unknown. */
+static size_t columns(void)
+{
+	struct winsize ws;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) != 0)
+		return 0;
+	return ws.ws_col;
+}
+
 /* One line: on a terminal it replaces the line drawn before (\r, then
- * erase to the end of the line) and stays open unless final. */
+ * erase to the end of the line) and stays open unless final.  A line
+ * being redrawn is cut to the terminal's width: one that wrapped would
+ * leave its first rows behind at every \r. */
 static void draw(struct progress *p, const char *suffix, int final)
 {
 	const char *cmd = p->t && p->t->cmd ? p->t->cmd : NULL;
-	fprintf(stderr, "%sseqpack: %s%s%s%s%s", p->tty ? "\r" : "",
-		cmd ? cmd : "", cmd ? ": " : "", p->text, suffix,
+	char line[512];
+	snprintf(line, sizeof(line), "seqpack: %s%s%s%s", cmd ? cmd : "",
+		 cmd ? ": " : "", p->text, suffix);
+	size_t cols = p->tty && !final ? columns() : 0;
+	if (cols > 1 && strlen(line) >= cols)
+		line[cols - 1] = '\0';
+	fprintf(stderr, "%s%s%s", p->tty ? "\r" : "", line,
 		p->tty ? "\033[K" : "");
 	if (!p->tty || final) {
 		fputc('\n', stderr);
