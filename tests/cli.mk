@@ -10,7 +10,8 @@ CLI_TESTS = \
 	tests/cli/algorithms.sh \
 	tests/cli/big.sh \
 	tests/cli/bench.sh \
-	tests/cli/usability.sh
+	tests/cli/usability.sh \
+	tests/cli/plan.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) \
 	tests/cli/common.sh \

@@ -14,6 +14,7 @@ tools_seqpack_SOURCES = \
 	tools/progress.c \
 	tools/progress.h \
 	tools/cmd-pack.c \
+	tools/cmd-plan.c \
 	tools/cmd-stream.c \
 	tools/cmd-algorithms.c \
 	tools/cmd-stats.c \

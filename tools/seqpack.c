@@ -11,6 +11,7 @@
 /* One line per subcommand: the order is the order of `seqpack --help`. */
 static const struct command *const commands[] = {
 	&cmd_pack,
+	&cmd_plan,
 	&cmd_stream,
 	&cmd_algorithms,
 	&cmd_bench,

@@ -39,6 +39,7 @@ struct command {
 };
 
 extern const struct command cmd_pack;
+extern const struct command cmd_plan;
 extern const struct command cmd_stream;
 extern const struct command cmd_algorithms;
 extern const struct command cmd_bench;
