@@ -44,6 +44,30 @@ static uint32_t rng_in(uint64_t *s, uint32_t lo, uint32_t hi)
 
 enum shape { UNIFORM, HEAVY, EQUAL, BIG, TINY, FULL, BIMODAL, MIXED, NSHAPES };
 
+/* $SEQPACK_TEST_SCALE (default 1), as in the other tests: below 1 (make
+ * check-valgrind runs 0.1) the seeded loops run fewer times, never below
+ * least, and the large-input tests take every other shape, the even
+ * ones in loop 0 and the odd ones in loop 1 (sizes stay: they choose
+ * obfd's regime and obfdp's thread count). */
+static double test_scale(void)
+{
+	const char *s = getenv("SEQPACK_TEST_SCALE");
+	char *end = NULL;
+	double f = s && *s ? strtod(s, &end) : 1.0;
+	return f > 0.0 && end && *end == '\0' ? f : 1.0;
+}
+
+static int scaled(int base, int least)
+{
+	double v = base * test_scale();
+	return v < least ? least : (int)v;
+}
+
+static int shape_step(void)
+{
+	return test_scale() < 1.0 ? 2 : 1;
+}
+
 static void gen(uint64_t *s, enum shape sh, uint32_t cap, uint32_t *len,
 		size_t n)
 {
@@ -243,7 +267,7 @@ START_TEST(test_against_reference)
 	uint32_t *items = malloc(400 * sizeof(uint32_t));
 	uint32_t *offs = malloc(401 * sizeof(uint32_t));
 	ck_assert(len && ord && items && offs);
-	for (int rep = 0; rep < 50; rep++) {
+	for (int rep = 0; rep < scaled(50, 5); rep++) {
 		uint64_t s = seed + (uint64_t)rep;
 		rng_next(&s);
 		uint32_t cap = pick_cap(&s);
@@ -311,7 +335,8 @@ START_TEST(test_obfd_large)
 	seqpack_error err;
 	ck_assert_int_eq(seqpack_workspace_new(reg, &ws, &err), SEQPACK_OK);
 	for (size_t c = 0; c < 5; c++) {
-		for (int sh = 0; sh < NSHAPES; sh++) {
+		for (int sh = _i % shape_step(); sh < NSHAPES;
+		     sh += shape_step()) {
 			seqpack_params p;
 			seqpack_params_init(&p);
 			p.capacity = caps[c];
@@ -399,7 +424,8 @@ START_TEST(test_obfdp)
 	seqpack_error err;
 	ck_assert_int_eq(seqpack_workspace_new(reg, &ws, &err), SEQPACK_OK);
 	for (size_t c = 0; c < 3; c++) {
-		for (int sh = 0; sh < NSHAPES; sh++) {
+		for (int sh = _i % shape_step(); sh < NSHAPES;
+		     sh += shape_step()) {
 			seqpack_params p;
 			seqpack_params_init(&p);
 			p.capacity = caps[c];
@@ -524,7 +550,7 @@ START_TEST(test_stream)
 	static struct packs got, want;
 	uint64_t s = 0x57ea0000ULL + (uint64_t)_i;
 	uint32_t len[500];
-	for (int rep = 0; rep < 20; rep++) {
+	for (int rep = 0; rep < scaled(20, 2); rep++) {
 		uint32_t cap = caps_small[rng_next(&s) % 12];
 		if (rng_next(&s) % 5 == 0)
 			cap = 2147483647u;
