@@ -23,13 +23,20 @@ struct plan_units {
 	double *cost;
 };
 
+/* An empty result for n sequences in nbins bins (plan.c), arrays sized
+ * to fit, from hugemem as seqpack_result_free() expects. */
+int plan_result_new_(const char *algorithm, size_t n, size_t nbins,
+		     seqpack_result **ret, seqpack_error *err)
+	__attribute__((visibility("hidden")));
+
 /* SEQPACK_PLAN_PAD: split the costliest bins of *packing (the one with
- * the largest sum of squared lengths first, each part keeping whole
- * sequences) until it has `want` more bins or no bin has two sequences
- * left; *packing is replaced by the new packing, *added says how many
- * bins it gained. */
+ * the largest sum of squared lengths key[b] first, each part keeping
+ * whole sequences) until it has `want` more bins or no bin has two
+ * sequences left; *packing is replaced by the new packing, *added says
+ * how many bins it gained, and key[] (room for nbins + want) is updated
+ * for the split bins and the new ones. */
 int plan_pad_(seqpack_result **packing, const uint32_t *lengths,
-	      size_t want, size_t *added, seqpack_error *err)
+	      uint64_t *key, size_t want, size_t *added, seqpack_error *err)
 	__attribute__((visibility("hidden")));
 
 /* SEQPACK_PLAN_DROP_LAST: choose count of the nbins bins uniformly at

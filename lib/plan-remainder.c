@@ -54,13 +54,17 @@ static uint32_t heap_pop(struct heap *h)
 	return top;
 }
 
-/* Per-bin state while splitting: which original bin's items a bin's
- * sequences sit among, how many, their tokens and squared lengths. */
+/* Per-bin state while splitting.  Only the bins that get split are
+ * read sequence by sequence: item_bin[] is set for the sequences of an
+ * input bin when it is first split (touched[]), so that padding a plan
+ * of a million sequences costs the few bins it splits, not a pass over
+ * all of them. */
 struct split {
 	const seqpack_result *in;
 	const uint32_t *lengths;
-	uint32_t *item_bin; /* n: the bin each sequence is in now */
-	uint32_t *origin;
+	uint32_t *item_bin; /* n, valid in touched bins: the bin it is in now */
+	unsigned char *touched; /* input bins */
+	uint32_t *origin;   /* the input bin whose sequences a bin took */
 	uint32_t *count;
 	uint32_t *used;
 	uint64_t *key;
@@ -85,6 +89,11 @@ static void split_bin(struct split *s, uint32_t b, uint32_t nb)
 {
 	const seqpack_result *in = s->in;
 	uint32_t o = s->origin[b], k = 0;
+	if (!s->touched[o]) {
+		for (uint32_t j = in->offsets[o]; j < in->offsets[o + 1]; j++)
+			s->item_bin[in->items[j]] = o;
+		s->touched[o] = 1;
+	}
 	for (uint32_t j = in->offsets[o]; j < in->offsets[o + 1]; j++)
 		if (s->item_bin[in->items[j]] == b)
 			s->tmp[k++] = (uint64_t)s->lengths[in->items[j]] << 32 |
@@ -108,34 +117,42 @@ static void split_bin(struct split *s, uint32_t b, uint32_t nb)
 	s->key[b] = sq[0], s->key[nb] = sq[1];
 }
 
-/* The packing after the splits: bins in number order, each bin's
- * sequences in the order they had in the input. */
+/* Append bin b's sequences (those of its origin's range now in b, in
+ * their input order) to out at *pos. */
+static void put_bin(const struct split *s, uint32_t b, seqpack_result *out,
+		    uint32_t *pos)
+{
+	const seqpack_result *in = s->in;
+	uint32_t o = s->origin[b], lo = in->offsets[o], hi = in->offsets[o + 1];
+	if (!s->touched[o]) {
+		memcpy(out->items + *pos, in->items + lo,
+		       (hi - lo) * sizeof(*out->items));
+		*pos += hi - lo;
+		return;
+	}
+	for (uint32_t j = lo; j < hi; j++)
+		if (s->item_bin[in->items[j]] == b)
+			out->items[(*pos)++] = in->items[j];
+}
+
+/* The packing after the splits: bins in number order. */
 static int split_result(const struct split *s, size_t nbins,
 			seqpack_result **ret, seqpack_error *err)
 {
 	const seqpack_result *in = s->in;
 	_cleanup_result_ seqpack_result *out = NULL;
-	int rc = seqpack_result_new(in->n, &out, err);
+	int rc = plan_result_new_(in->algorithm, in->n, nbins, &out, err);
 	if (rc != SEQPACK_OK)
 		return rc;
-	memcpy(out->algorithm, in->algorithm, sizeof(out->algorithm));
-	out->nbins = nbins;
-	out->offsets[0] = 0;
-	for (size_t b = 0; b < nbins; b++) {
-		out->offsets[b + 1] = out->offsets[b] + s->count[b];
-		out->used[b] = s->used[b];
-	}
-	/* offsets[b] doubles as bin b's cursor, then is put back. */
-	for (size_t j = 0; j < in->n; j++) {
-		uint32_t item = in->items[j];
-		out->items[out->offsets[s->item_bin[item]]++] = item;
-	}
-	for (size_t b = nbins; b > 0; b--)
-		out->offsets[b] = out->offsets[b - 1];
-	out->offsets[0] = 0;
+	uint32_t pos = 0;
 	uint64_t total = 0;
-	for (size_t b = 0; b < nbins; b++)
-		total += out->used[b];
+	for (size_t b = 0; b < nbins; b++) {
+		out->offsets[b] = pos;
+		put_bin(s, (uint32_t)b, out, &pos);
+		out->used[b] = s->used[b];
+		total += s->used[b];
+	}
+	out->offsets[nbins] = pos;
 	seqpack_metrics_fill_(out, total, (uint32_t)in->metrics.capacity);
 	out->metrics.elapsed_ns = in->metrics.elapsed_ns;
 	*ret = TAKE_PTR(out);
@@ -143,18 +160,19 @@ static int split_result(const struct split *s, size_t nbins,
 }
 
 int plan_pad_(seqpack_result **packing, const uint32_t *lengths,
-	      size_t want, size_t *added, seqpack_error *err)
+	      uint64_t *key, size_t want, size_t *added, seqpack_error *err)
 {
 	const seqpack_result *in = *packing;
 	size_t n = in->n, nb = in->nbins;
 	if (want > n - nb)
 		want = n - nb; /* every bin down to one sequence */
 	size_t slots = nb + want;
+	/* Not touched until a bin is split: see struct split. */
 	_cleanup_free_ uint32_t *item_bin = malloc((n + 1) * sizeof(uint32_t));
+	_cleanup_free_ unsigned char *touched = calloc(nb + 1, 1);
 	_cleanup_free_ uint32_t *origin = malloc(slots * sizeof(uint32_t));
 	_cleanup_free_ uint32_t *count = malloc(slots * sizeof(uint32_t));
 	_cleanup_free_ uint32_t *used = malloc(slots * sizeof(uint32_t));
-	_cleanup_free_ uint64_t *key = malloc(slots * sizeof(uint64_t));
 	_cleanup_free_ uint32_t *heap = malloc(slots * sizeof(uint32_t));
 	uint32_t biggest = 0;
 	for (size_t b = 0; b < nb; b++) {
@@ -162,22 +180,17 @@ int plan_pad_(seqpack_result **packing, const uint32_t *lengths,
 		biggest = c > biggest ? c : biggest;
 	}
 	_cleanup_free_ uint64_t *tmp = malloc((biggest + 1) * sizeof(uint64_t));
-	if (!item_bin || !origin || !count || !used || !key || !heap || !tmp)
+	if (!item_bin || !touched || !origin || !count || !used || !heap ||
+	    !tmp)
 		return seterr(err, SEQPACK_ERR_NOMEM,
 			      "out of memory splitting %zu packs", nb);
-	struct split s = {in, lengths, item_bin, origin, count, used, key, tmp};
+	struct split s = {in,    lengths, item_bin, touched, origin,
+			  count, used,    key,      tmp};
 	struct heap h = {heap, 0, key};
 	for (size_t b = 0; b < nb; b++) {
-		uint64_t sq = 0;
-		for (uint32_t j = in->offsets[b]; j < in->offsets[b + 1]; j++) {
-			uint64_t l = lengths[in->items[j]];
-			item_bin[in->items[j]] = (uint32_t)b;
-			sq += l * l;
-		}
 		origin[b] = (uint32_t)b;
 		count[b] = in->offsets[b + 1] - in->offsets[b];
 		used[b] = in->used[b];
-		key[b] = sq;
 		if (count[b] >= 2)
 			heap_push(&h, (uint32_t)b);
 	}

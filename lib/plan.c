@@ -12,6 +12,7 @@
 #include "util-internal.h"
 #include "util/cleanup-internal.h"
 #include "util/cleanup-seqpack-internal.h"
+#include "util/hugemem-internal.h"
 
 /* W * M bounds the scratch of one step and keeps w * m in 32 bits. */
 #define PLAN_MAX_PER_STEP (1u << 24)
@@ -123,15 +124,91 @@ static uint64_t mix13(uint64_t z)
 	return z ^ (z >> 31);
 }
 
+/* seqpack_verify()'s checks and each bin's sum of squared lengths in one
+ * pass: the lengths are read in the packing's order, which is random
+ * for decreasing algorithms, and a second pass over them cost as much as
+ * the rest of the plan at 10^6 sequences. */
+static int scan_packing(const seqpack_result *r, const uint32_t *lengths,
+			uint64_t capacity, uint64_t *key, seqpack_error *err)
+{
+	size_t n = r->n;
+	if (r->nbins > n || r->offsets[0] != 0 || r->offsets[r->nbins] != n)
+		return seterr(err, SEQPACK_ERR_VERIFY,
+			      "the packing's offsets do not run from 0 to its %zu sequences",
+			      n);
+	_cleanup_free_ uint64_t *seen = calloc(n / 64 + 1, sizeof(uint64_t));
+	if (!seen)
+		return seterr(err, SEQPACK_ERR_NOMEM,
+			      "out of memory checking %zu sequences", n);
+	for (size_t b = 0; b < r->nbins; b++) {
+		uint32_t lo = r->offsets[b], hi = r->offsets[b + 1];
+		if (hi <= lo || hi > n)
+			return seterr(err, SEQPACK_ERR_VERIFY,
+				      "bin %zu is empty or has bad offsets %u..%u",
+				      b, lo, hi);
+		uint64_t sum = 0, sq = 0;
+		for (uint32_t j = lo; j < hi; j++) {
+			uint32_t idx = r->items[j];
+			/* The lengths are read in random order: ask for one
+			 * 64 items ahead so that the misses overlap (11.3 ->
+			 * see docs/performance.md at 10^6 sequences). */
+			if (j + 64 < n && r->items[j + 64] < n)
+				__builtin_prefetch(lengths + r->items[j + 64]);
+			if (idx >= n)
+				return seterr(err, SEQPACK_ERR_VERIFY,
+					      "bin %zu names sequence %u, input has %zu",
+					      b, idx, n);
+			uint64_t bit = UINT64_C(1) << (idx % 64);
+			if (seen[idx / 64] & bit)
+				return seterr(err, SEQPACK_ERR_VERIFY,
+					      "sequence %u is placed twice (again in bin %zu)",
+					      idx, b);
+			seen[idx / 64] |= bit;
+			uint64_t l = lengths[idx];
+			sum += l;
+			sq += l * l;
+		}
+		if (sum > capacity || sum != r->used[b])
+			return seterr(err, SEQPACK_ERR_VERIFY,
+				      "bin %zu holds %llu tokens (used says %u, capacity %llu)",
+				      b, (unsigned long long)sum, r->used[b],
+				      (unsigned long long)capacity);
+		key[b] = sq;
+	}
+	return SEQPACK_OK;
+}
+
+/* A result with arrays of exactly n items and nbins bins (a result from
+ * seqpack_result_new() has n + 1 slots in each, and at 10^6 sequences
+ * zeroing the pages of the two it hardly uses was a fifth of the plan). */
+int plan_result_new_(const char *algorithm, size_t n, size_t nbins,
+		     seqpack_result **ret, seqpack_error *err)
+{
+	_cleanup_result_ seqpack_result *c = calloc(1, sizeof(*c));
+	if (!c)
+		return seterr(err, SEQPACK_ERR_NOMEM, "out of memory");
+	c->items = hugemem_alloc((n + 1) * sizeof(uint32_t),
+				 (n + 1) * sizeof(uint32_t));
+	c->offsets = hugemem_alloc((nbins + 1) * sizeof(uint32_t), 0);
+	c->used = hugemem_alloc((nbins + 1) * sizeof(uint32_t), 0);
+	if (!c->items || !c->offsets || !c->used)
+		return seterr(err, SEQPACK_ERR_NOMEM,
+			      "out of memory for a packing of %zu sequences",
+			      n);
+	memcpy(c->algorithm, algorithm, sizeof(c->algorithm));
+	c->n = n;
+	c->nbins = nbins;
+	*ret = TAKE_PTR(c);
+	return SEQPACK_OK;
+}
+
 static int copy_packing(const seqpack_result *r, seqpack_result **ret,
 			seqpack_error *err)
 {
 	seqpack_result *c;
-	int rc = seqpack_result_new(r->n, &c, err);
+	int rc = plan_result_new_(r->algorithm, r->n, r->nbins, &c, err);
 	if (rc != SEQPACK_OK)
 		return rc;
-	memcpy(c->algorithm, r->algorithm, sizeof(c->algorithm));
-	c->nbins = r->nbins;
 	memcpy(c->items, r->items, r->n * sizeof(*c->items));
 	memcpy(c->offsets, r->offsets, (r->nbins + 1) * sizeof(*c->offsets));
 	memcpy(c->used, r->used, r->nbins * sizeof(*c->used));
@@ -142,8 +219,8 @@ static int copy_packing(const seqpack_result *r, seqpack_result **ret,
 
 /* Pad or drop to a multiple of W * M; sets nsplit, dropped, nempty. */
 static int reach_multiple(seqpack_plan *plan, const uint32_t *lengths,
-			  const seqpack_plan_params *p, struct rng *rg,
-			  seqpack_error *err)
+			  uint64_t *key, const seqpack_plan_params *p,
+			  struct rng *rg, seqpack_error *err)
 {
 	size_t per = (size_t)p->world_size * p->packs_per_rank;
 	size_t nbins = plan->packing->nbins, rem = nbins % per;
@@ -159,7 +236,7 @@ static int reach_multiple(seqpack_plan *plan, const uint32_t *lengths,
 		return plan_drop_(nbins, rem, rg, &plan->dropped, err);
 	}
 	size_t want = per - rem, added = 0;
-	int rc = plan_pad_(&plan->packing, lengths, want, &added, err);
+	int rc = plan_pad_(&plan->packing, lengths, key, want, &added, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 	plan->nsplit = added;
@@ -183,7 +260,7 @@ static double pack_cost(const seqpack_plan_params *p, uint64_t capacity,
 }
 
 /* The units to schedule: every bin not dropped, then the empty slots. */
-static int make_units(seqpack_plan *plan, const uint32_t *lengths,
+static int make_units(seqpack_plan *plan, const uint64_t *key,
 		      const seqpack_plan_params *p, struct plan_units *u,
 		      seqpack_error *err)
 {
@@ -199,11 +276,7 @@ static int make_units(seqpack_plan *plan, const uint32_t *lengths,
 			      "out of memory costing %zu packs", nb);
 	size_t k = 0, d = 0;
 	for (size_t b = 0; b < nb; b++) {
-		uint64_t sq = 0;
-		for (uint32_t j = pk->offsets[b]; j < pk->offsets[b + 1]; j++) {
-			uint64_t l = lengths[pk->items[j]];
-			sq += l * l;
-		}
+		uint64_t sq = key[b];
 		plan->cost[b] = pack_cost(p, pk->metrics.capacity, sq);
 		if (d < plan->ndropped && plan->dropped[d] == b) {
 			d++;
@@ -299,10 +372,13 @@ SEQPACK_EXPORT int seqpack_plan_new(const seqpack_result *r,
 		return seterr(err, SEQPACK_ERR_CAPACITY,
 			      "the packing's metrics.capacity is %llu: pack with seqpack_pack() or call seqpack_metrics_compute()",
 			      (unsigned long long)cap);
-	seqpack_params pp;
-	seqpack_params_init(&pp);
-	pp.capacity = (uint32_t)cap;
-	rc = seqpack_verify(lengths, r->n, &pp, r, err);
+	/* Room for the bins pad may add: fewer than one step's worth. */
+	size_t per = (size_t)p->world_size * p->packs_per_rank;
+	_cleanup_free_ uint64_t *key = malloc((r->nbins + per) * sizeof(uint64_t));
+	if (!key)
+		return seterr(err, SEQPACK_ERR_NOMEM,
+			      "out of memory for %zu packs", r->nbins);
+	rc = scan_packing(r, lengths, cap, key, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 
@@ -316,15 +392,14 @@ SEQPACK_EXPORT int seqpack_plan_new(const seqpack_result *r,
 		return rc;
 	struct rng rg;
 	rng_seed(&rg, mix13(p->seed ^ mix13(p->epoch + 0x9e3779b97f4a7c15ULL)));
-	rc = reach_multiple(plan, lengths, p, &rg, err);
+	rc = reach_multiple(plan, lengths, key, p, &rg, err);
 	if (rc != SEQPACK_OK)
 		return rc;
 
 	_cleanup_(free_units) struct plan_units u = {0};
-	rc = make_units(plan, lengths, p, &u, err);
+	rc = make_units(plan, key, p, &u, err);
 	if (rc != SEQPACK_OK)
 		return rc;
-	size_t per = (size_t)p->world_size * p->packs_per_rank;
 	plan->nsteps = u.n / per;
 	_cleanup_free_ uint32_t *by_cost = malloc((u.n + 1) * sizeof(uint32_t));
 	_cleanup_free_ uint32_t *order = malloc((plan->nsteps + 1) * sizeof(uint32_t));

@@ -25,3 +25,10 @@ bench: all
 		--builddir '$(abs_top_builddir)' --data '$(if $(BENCH_DATA),$(BENCH_DATA),$(bench_default_data))' \
 		--doc '$(BENCH_DOC)' $(BENCH_FLAGS)
 .PHONY: bench
+
+# bench-plan: step plans against shuffled, LightBinPack-style and sorted
+# dealing, and the plan's time against one obfd call (docs/performance.md,
+# "Step plans").  Not installed.
+noinst_PROGRAMS += tools/bench-plan
+tools_bench_plan_SOURCES = tools/bench-plan.c
+tools_bench_plan_LDADD = lib/libseqpack.la
