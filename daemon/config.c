@@ -81,6 +81,8 @@ static const struct key keys[] = {
 	 "most concurrent connections of one user (0 = a quarter of max-clients, at least 4 or max-clients)"},
 	{"max-stream-ids", K_U32, F(max_stream_ids), "1048576",
 	 "most sequences one stream may hold pushed and not yet packed"},
+	{"max-stream-packers", K_U32, F(max_stream_packers), "64",
+	 "most connections with a stream packer process at once (isolation = process): a STREAM_OPEN needing one more is refused"},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -35,6 +35,7 @@ struct config {
 	uint64_t memory_budget_per_uid; /* of it for one UID; 0 = half */
 	uint32_t max_clients_per_uid;   /* 0 = a quarter of max-clients */
 	uint32_t max_stream_ids; /* sequences one stream may hold */
+	uint32_t max_stream_packers; /* live stream packer processes */
 
 	/* resolved from allowed_users/allowed_groups */
 	uid_t *uids;

@@ -31,6 +31,8 @@ daemon_seqpackd_SOURCES = \
 	daemon/packer-child.c daemon/packer-child.h \
 	daemon/packer-shm.h \
 	daemon/streams.c daemon/streams.h \
+	daemon/stream-packer.c daemon/stream-packer.h \
+	daemon/stream-packer-child.c daemon/stream-packer-child.h \
 	daemon/shm.c daemon/shm.h \
 	daemon/stats.c daemon/stats.h \
 	lib/proto.c lib/proto.h

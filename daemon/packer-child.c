@@ -4,7 +4,9 @@
  * that started it (packer.c) answers for it and starts another.  It is
  * single-threaded apart from what a parallel plugin starts, opens its
  * own registry over the daemon's plugin path, and packs on one
- * workspace, so after warm-up a request costs it no allocation. */
+ * workspace, so after warm-up a request costs it no allocation.  Started
+ * with --streams, it is a connection's stream packer instead and runs
+ * that connection's stream requests (stream-packer-child.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +24,7 @@
 #include "log.h"
 #include "packer-child.h"
 #include "packer-shm.h"
+#include "stream-packer-child.h"
 #include "util/cleanup-seqpack-internal.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -35,7 +38,8 @@
 struct child {
 	uint8_t *map;
 	size_t size;
-	seqpack_workspace *ws;
+	seqpack_workspace *ws;     /* PACK */
+	seqpack_registry *streams; /* a stream packer's registry */
 };
 
 #ifdef PACKER_ASAN
@@ -169,9 +173,13 @@ static int serve_all(struct child *c)
 		}
 		if (m.size != c->size && map_shm(c, m.size) != 0)
 			return 1;
-		if (c->size < PACKER_DATA_OFF)
+		if (c->size < (c->streams ? PACKER_STREAM_DATA_OFF
+					  : PACKER_DATA_OFF))
 			return 1;
-		serve(c);
+		if (c->streams)
+			stream_child_serve(c->streams, c->map, c->size);
+		else
+			serve(c);
 		if (send_msg(m.seq, c->size) != 0)
 			return 0; /* the worker gave up on us */
 	}
@@ -182,7 +190,10 @@ int packer_child_main(int argc, char **argv)
 	/* The parent is the thread that started us: when it goes, so do
 	 * we, even if it had no time to say so. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (argc != 7 || strcmp(argv[2], seqpack_version()) != 0) {
+	/* an eighth argument, --streams: a stream packer (stream-packer.c) */
+	int streams = argc == 8 && strcmp(argv[7], PACKER_STREAMS_ARG) == 0;
+	if ((argc != 7 && !streams) ||
+	    strcmp(argv[2], seqpack_version()) != 0) {
 		log_err("seqpackd %s: --packer is for seqpackd %s itself",
 			seqpack_version(), argc > 2 ? argv[2] : "?");
 		return 2;
@@ -201,12 +212,14 @@ int packer_child_main(int argc, char **argv)
 		return 1;
 	}
 	_cleanup_workspace_ seqpack_workspace *ws = NULL;
-	if (seqpack_workspace_new(reg, &ws, &err) != SEQPACK_OK) {
+	if (!streams && seqpack_workspace_new(reg, &ws, &err) != SEQPACK_OK) {
 		log_err("packer: %s", err.message);
 		return 1;
 	}
-	struct child c = {.ws = ws};
+	struct child c = {.ws = ws, .streams = streams ? reg : NULL};
 	int rc = send_msg(0, 0) == 0 ? serve_all(&c) : 0;
+	if (streams)
+		stream_child_free_all();
 	if (c.map)
 		munmap(c.map, c.size);
 	return rc;

@@ -26,6 +26,7 @@
 #include "packer-proc.h"
 #include "packer-shm.h"
 #include "util/cleanup-internal.h"
+#include "util/clock-internal.h"
 
 extern char **environ;
 
@@ -104,8 +105,8 @@ static int spawn(pid_t *pid, int sock, int shm, char **argv)
 	return posix_spawn(pid, exe, fap, NULL, argv, environ);
 }
 
-int packer_proc_start(struct packer_proc *pp, const struct config *cfg,
-		      int shm_fd)
+static int start_mode(struct packer_proc *pp, const struct config *cfg,
+		      int shm_fd, int streams)
 {
 	if (!exe[0])
 		return ENOENT;
@@ -119,7 +120,8 @@ int packer_proc_start(struct packer_proc *pp, const struct config *cfg,
 		 (unsigned long long)cfg->packer_memory_max);
 	snprintf(level, sizeof(level), "%d", log_get_level());
 	char *argv[] = {"seqpackd", PACKER_ARG, (char *)seqpack_version(),
-			ppid, mem, level, cfg->plugin_path, NULL};
+			ppid, mem, level, cfg->plugin_path,
+			streams ? PACKER_STREAMS_ARG : NULL, NULL};
 	pid_t pid;
 	int r = spawn(&pid, theirs, shm_fd, argv);
 	if (r != 0)
@@ -129,6 +131,47 @@ int packer_proc_start(struct packer_proc *pp, const struct config *cfg,
 	list_add(pp);
 	log_debug("packer process %d started", (int)pid);
 	return 0;
+}
+
+int packer_proc_start(struct packer_proc *pp, const struct config *cfg,
+		      int shm_fd)
+{
+	return start_mode(pp, cfg, shm_fd, 0);
+}
+
+int packer_proc_start_streams(struct packer_proc *pp,
+			      const struct config *cfg, int shm_fd)
+{
+	return start_mode(pp, cfg, shm_fd, 1);
+}
+
+int packer_proc_wait(const struct packer_proc *pp, uint64_t seq,
+		     uint32_t timeout_ms)
+{
+	uint64_t deadline = timeout_ms ? util_now_ms() + timeout_ms : 0;
+	for (;;) {
+		int wait = -1;
+		if (deadline) {
+			uint64_t now = util_now_ms();
+			if (now >= deadline)
+				return PACKER_WAIT_TIMEOUT;
+			wait = deadline - now > INT_MAX ? INT_MAX
+						       : (int)(deadline - now);
+		}
+		struct pollfd pfd = {.fd = pp->sock, .events = POLLIN};
+		int r = poll(&pfd, 1, wait);
+		if (r < 0 && errno != EINTR)
+			return PACKER_WAIT_LOST;
+		if (r <= 0)
+			continue;
+		struct packer_msg m;
+		ssize_t got = recv(pp->sock, &m, sizeof(m), MSG_DONTWAIT);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return got == (ssize_t)sizeof(m) && m.seq == seq
+			       ? PACKER_WAIT_DONE
+			       : PACKER_WAIT_LOST;
+	}
 }
 
 /* Wait up to PACKER_EXIT_MS for pid to end by itself, else kill it; no

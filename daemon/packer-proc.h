@@ -4,6 +4,7 @@
 #define SEQPACKD_PACKER_PROC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -21,6 +22,14 @@ int packer_proc_init(void);
  * EOF). */
 int packer_proc_start(struct packer_proc *pp, const struct config *cfg,
 		      int shm_fd);
+/* The same as a stream packer (`seqpackd --packer ... --streams`, see
+ * stream-packer.h). */
+int packer_proc_start_streams(struct packer_proc *pp,
+			      const struct config *cfg, int shm_fd);
+/* Wait for the "done" numbered seq, at most timeout_ms (0: forever). */
+enum { PACKER_WAIT_DONE, PACKER_WAIT_TIMEOUT, PACKER_WAIT_LOST };
+int packer_proc_wait(const struct packer_proc *pp, uint64_t seq,
+		     uint32_t timeout_ms);
 /* End it: with SIGKILL when hard, else by closing its socket (it exits
  * on EOF; SIGKILL after 2 s); reap it, and return its wait status (-1
  * when there was none). */

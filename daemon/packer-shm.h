@@ -50,4 +50,58 @@ struct packer_msg {
 	uint64_t size;
 };
 
+/* A stream packer (seqpackd --packer ... --streams) runs the stream
+ * requests of one connection, on the same memfd and the same go/done
+ * messages, with this head in place of packer_head.  The thread sizes
+ * the memfd for the worst case before each go: n pushes, then the
+ * events of every sequence the stream may emit (those it held and the
+ * n new ones), so the packer never needs more room. */
+#define PACKER_STREAMS_ARG "--streams"
+
+enum stream_op {
+	STREAM_OP_OPEN = 1,
+	STREAM_OP_PUSH,
+	STREAM_OP_FINISH,
+	STREAM_OP_CLOSE,
+};
+
+struct stream_head {
+	/* request */
+	uint32_t op;            /* enum stream_op */
+	uint32_t slot;          /* the stream in the packer: its slot */
+	uint32_t id;            /* its id on the wire, for messages */
+	uint32_t max_held;      /* push: max-stream-ids */
+	char name[SEQPACK_NAME_MAX];    /* open */
+	seqpack_params params;          /* open */
+	uint64_t n;             /* push: struct stream_push[n] at
+				 * PACKER_STREAM_DATA_OFF */
+	uint64_t out_off, out_bytes;    /* where the events go */
+	/* answer */
+	int32_t status;
+	char message[sizeof(((seqpack_error *)0)->message)];
+	uint64_t held;          /* sequences the stream holds after it */
+	uint64_t packs;         /* seqpack_stream_packs() after it */
+	uint64_t out_used;      /* bytes of events written at out_off */
+};
+
+struct stream_push {
+	uint64_t id;
+	uint32_t length;
+	uint32_t pad;
+};
+
+/* One closed pack, in pack order; ids[count] (uint64_t) follow it. */
+struct stream_event {
+	uint64_t pack, used, count;
+};
+
+#define PACKER_STREAM_DATA_OFF \
+	((sizeof(struct stream_head) + 63) & ~(size_t)63)
+
+/* The event room for k sequences: at worst one event each. */
+static inline size_t packer_stream_out_bytes(uint64_t k)
+{
+	return (size_t)k * (sizeof(struct stream_event) + 8);
+}
+
 #endif

@@ -4,18 +4,27 @@
  * holds at most max-stream-ids sequences pushed and not yet emitted: an
  * ff stream at capacity 2^31-1 fed 40M sequences of length 1 held
  * 317 MiB before, growing without end, since only the number of streams
- * was bounded.  The push beyond is refused and the stream stays open. */
+ * was bounded.  The push beyond is refused and the stream stays open.
+ *
+ * With isolation = process the plugins run in the connection's stream
+ * packer (stream-packer.c), which answers each op with the packs it
+ * closed; they become the same SP_EVENT_PACK events, so the wire cannot
+ * tell the modes apart.  When that process crashes or overruns
+ * request-timeout, the op that ran it fails naming the plugin, every
+ * other stream of the connection is lost (its ops then say so), and the
+ * next STREAM_OPEN starts another process. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "reply.h"
+#include "stream-packer.h"
 #include "streams.h"
 
-static int emit_event(void *ctx, uint64_t pack, const uint64_t *ids,
-		      size_t count, uint64_t used)
+static void put_pack(struct conn_stream *cs, uint64_t pack,
+		     const uint64_t *ids, size_t count, uint64_t used)
 {
-	struct conn_stream *cs = ctx;
 	struct sp_buf *b = cs->out;
-	cs->held -= count; /* the core checked count against what it holds */
 	size_t off = sp_begin(b, SP_EVENT_PACK, cs->req);
 	sp_put_u32(b, cs->id);
 	sp_put_u64(b, pack);
@@ -25,7 +34,27 @@ static int emit_event(void *ctx, uint64_t pack, const uint64_t *ids,
 		for (size_t i = 0; i < count; i++)
 			sp_put_u64(b, ids[i]);
 	sp_end(b, off);
-	return b->oom;
+}
+
+static int emit_event(void *ctx, uint64_t pack, const uint64_t *ids,
+		      size_t count, uint64_t used)
+{
+	struct conn_stream *cs = ctx;
+	cs->held -= count; /* the core checked count against what it holds */
+	put_pack(cs, pack, ids, count, used);
+	return cs->out->oom;
+}
+
+static int remote_event(void *ctx, const struct stream_event *ev,
+			const uint64_t *ids)
+{
+	put_pack(ctx, ev->pack, ids, (size_t)ev->count, ev->used);
+	return 0;
+}
+
+static int is_open(const struct conn_stream *cs)
+{
+	return cs->s || cs->remote;
 }
 
 static struct conn_stream *find_stream(struct stream_set *set, uint32_t id)
@@ -42,6 +71,8 @@ static void drop_stream(struct conn_stream *cs)
 	/* slots never move (see handle_stream_open): free one by clearing
 	 * it */
 	cs->s = NULL;
+	cs->remote = 0;
+	cs->lost = 0;
 	cs->id = 0;
 }
 
@@ -53,6 +84,109 @@ void stream_set_free(struct stream_set *set)
 	free(set->v);
 	set->v = NULL;
 	set->n = 0;
+	stream_packer_free(set->packer);
+	set->packer = NULL;
+}
+
+/* The stream packer died (why: how, naming the plugin): every stream in
+ * it is lost. */
+static void lose_all(struct stream_set *set, const char *why)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].remote) {
+			set->v[i].remote = 0;
+			set->v[i].lost = 1;
+		}
+	stream_packer_free(set->packer);
+	set->packer = NULL;
+	snprintf(set->lost_why, sizeof(set->lost_why), "%s", why);
+}
+
+static int any_remote(const struct stream_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].remote)
+			return 1;
+	return 0;
+}
+
+/* A stream packer for j's registry.  After a SIGHUP a new registry
+ * replaces the old process once none of its streams is open; until then
+ * new streams join the old plugins. */
+static int need_packer(struct job *j, seqpack_error *err)
+{
+	struct stream_set *set = j->streams;
+	if (set->packer && stream_packer_registry(set->packer) != j->reg &&
+	    !any_remote(set)) {
+		stream_packer_free(set->packer);
+		set->packer = NULL;
+	}
+	if (set->packer)
+		return SEQPACK_OK;
+	return stream_packer_new(j->cfg, j->reg, &set->packer, err);
+}
+
+/* Run the op prepared in the set's packer on cs; SEQPACK_OK with its
+ * events in j's reply, else the error reply (and the streams lost when
+ * the packer died). */
+static int remote_run(struct job *j, struct conn_stream *cs)
+{
+	struct stream_set *set = j->streams;
+	seqpack_error err;
+	int rc = stream_packer_run(set->packer, cs->alg, &err);
+	if (rc == SEQPACK_OK &&
+	    stream_packer_events(set->packer, remote_event, cs) != 0) {
+		rc = SEQPACK_ERR_PLUGIN;
+		snprintf(err.message, sizeof(err.message),
+			 "plugin %s: its stream packer answered nonsense; the streams of this connection are lost",
+			 cs->alg);
+	}
+	if (rc != SEQPACK_OK) {
+		lose_all(set, err.message);
+		return reply_error(j, rc, err.message);
+	}
+	return SEQPACK_OK;
+}
+
+/* The status the packer answered (checked by stream_packer_run), its
+ * message copied to msg[sizeof(h->message)]. */
+static int remote_status(const struct stream_head *h, char *msg)
+{
+	memcpy(msg, h->message, sizeof(h->message));
+	msg[sizeof(h->message) - 1] = '\0';
+	int32_t status = h->status; /* read again: checked again */
+	return status >= 0 && status < SEQPACK_STATUS_COUNT_
+		       ? status
+		       : SEQPACK_ERR_PLUGIN;
+}
+
+static int open_remote(struct job *j, struct conn_stream *slot,
+		       const char *name, const seqpack_params *p)
+{
+	struct stream_set *set = j->streams;
+	seqpack_error err;
+	int rc = need_packer(j, &err);
+	struct stream_head *h = NULL;
+	if (rc == SEQPACK_OK)
+		rc = stream_packer_prepare(set->packer, 0, 0, &h, NULL, &err);
+	if (rc != SEQPACK_OK)
+		return reply_error(j, rc, err.message);
+	h->op = STREAM_OP_OPEN;
+	h->slot = (uint32_t)(slot - set->v);
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->params = *p;
+	snprintf(slot->alg, sizeof(slot->alg), "%s", name);
+	slot->lost = 0;
+	slot->id = 0;
+	rc = remote_run(j, slot);
+	if (rc != SEQPACK_OK)
+		return rc;
+	char msg[sizeof(h->message)];
+	rc = remote_status(h, msg);
+	if (rc != SEQPACK_OK)
+		return reply_error(j, rc, msg);
+	slot->remote = 1;
+	return SEQPACK_OK;
 }
 
 int handle_stream_open(struct job *j)
@@ -69,11 +203,13 @@ int handle_stream_open(struct job *j)
 	if (r.bad || sp_rd_left(&r))
 		return reply_malformed(j);
 	p.flags |= SEQPACK_PARAM_VERIFY;
-	struct conn_stream *slot = NULL;
+	struct conn_stream *slot = NULL, *lost = NULL;
 	size_t open = 0;
 	for (size_t i = 0; i < set->n; i++) {
-		if (set->v[i].s)
+		if (is_open(&set->v[i]))
 			open++;
+		else if (set->v[i].lost)
+			lost = lost ? lost : &set->v[i];
 		else if (!slot)
 			slot = &set->v[i];
 	}
@@ -81,6 +217,10 @@ int handle_stream_open(struct job *j)
 		return reply_errorf(j, SEQPACK_ERR_LIMIT,
 				    "this connection already has %zu open streams (limit %u)",
 				    open, j->cfg->max_streams);
+	/* a lost stream keeps its slot, to be named when used, until no
+	 * free slot is left */
+	if (!slot)
+		slot = lost;
 	if (!slot && set->v)
 		return reply_error(j, SEQPACK_ERR_LIMIT, "no free stream slot");
 	if (!slot) {
@@ -93,17 +233,25 @@ int handle_stream_open(struct job *j)
 		set->n = j->cfg->max_streams;
 		slot = &set->v[0];
 	}
-	seqpack_error err;
 	slot->out = &j->reply;
 	slot->req = j->h.id;
-	seqpack_stream *s;
-	rc = seqpack_stream_open(j->reg, name, &p, emit_event, slot, &s, &err);
-	if (rc != SEQPACK_OK)
-		return reply_error(j, rc, err.message);
+	if (j->cfg->isolation) {
+		rc = open_remote(j, slot, name, &p);
+		if (rc != SEQPACK_OK)
+			return rc;
+	} else {
+		seqpack_error err;
+		seqpack_stream *s;
+		rc = seqpack_stream_open(j->reg, name, &p, emit_event, slot,
+					 &s, &err);
+		if (rc != SEQPACK_OK)
+			return reply_error(j, rc, err.message);
+		slot->s = s;
+	}
 	if (++set->next_id == UINT32_MAX || set->next_id == 0)
 		set->next_id = 1;
 	slot->id = set->next_id;
-	slot->s = s;
+	slot->lost = 0;
 	slot->held = 0;
 	size_t off = reply_begin_ok(j);
 	sp_put_u32(&j->reply, slot->id);
@@ -128,6 +276,49 @@ static struct conn_stream *stream_arg(struct job *j, struct sp_rd *r)
 	return cs;
 }
 
+static int lost_error(struct job *j, const struct conn_stream *cs)
+{
+	return reply_errorf(j, SEQPACK_ERR_PLUGIN,
+			    "stream %u is lost: %s; close it and open another",
+			    cs->id, j->streams->lost_why);
+}
+
+static int push_remote(struct job *j, struct conn_stream *cs,
+		       struct sp_rd *r, uint32_t count)
+{
+	struct stream_set *set = j->streams;
+	uint32_t max = j->cfg->max_stream_ids;
+	struct stream_head *h;
+	struct stream_push *v;
+	seqpack_error err;
+	int rc = stream_packer_prepare(set->packer, count, cs->held + count,
+				       &h, &v, &err);
+	if (rc != SEQPACK_OK)
+		return reply_error(j, rc, err.message);
+	for (uint32_t i = 0; i < count; i++) {
+		v[i].id = sp_get_u64(r);
+		v[i].length = sp_get_u32(r);
+		v[i].pad = 0;
+	}
+	h->op = STREAM_OP_PUSH;
+	h->slot = (uint32_t)(cs - set->v);
+	h->id = cs->id;
+	h->max_held = max;
+	rc = remote_run(j, cs);
+	if (rc != SEQPACK_OK)
+		return rc;
+	uint64_t held = h->held, packs = h->packs;
+	cs->held = held < max ? held : max;
+	char msg[sizeof(h->message)];
+	rc = remote_status(h, msg);
+	if (rc != SEQPACK_OK)
+		return reply_error(j, rc, msg);
+	size_t off = reply_begin_ok(j);
+	sp_put_u64(&j->reply, packs);
+	sp_end(&j->reply, off);
+	return SEQPACK_OK;
+}
+
 int handle_stream_push(struct job *j)
 {
 	struct sp_rd r;
@@ -142,6 +333,10 @@ int handle_stream_push(struct job *j)
 	if (!cs)
 		return SEQPACK_ERR_STATE;
 	(void)sp_get_u32(&r);
+	if (cs->lost)
+		return lost_error(j, cs);
+	if (cs->remote)
+		return push_remote(j, cs, &r, count);
 	seqpack_error err;
 	uint32_t max = j->cfg->max_stream_ids;
 	for (uint32_t i = 0; i < count; i++) {
@@ -171,6 +366,31 @@ int handle_stream_push(struct job *j)
 	return SEQPACK_OK;
 }
 
+/* FINISH or CLOSE in the packer; *packs after it. */
+static int end_remote(struct job *j, struct conn_stream *cs, int finish,
+		      uint64_t *packs)
+{
+	struct stream_set *set = j->streams;
+	struct stream_head *h;
+	seqpack_error err;
+	int rc = stream_packer_prepare(set->packer, 0, finish ? cs->held : 0,
+				       &h, NULL, &err);
+	if (rc != SEQPACK_OK)
+		return reply_error(j, rc, err.message);
+	h->op = finish ? STREAM_OP_FINISH : STREAM_OP_CLOSE;
+	h->slot = (uint32_t)(cs - set->v);
+	h->id = cs->id;
+	rc = remote_run(j, cs);
+	if (rc != SEQPACK_OK)
+		return rc;
+	*packs = h->packs;
+	char msg[sizeof(h->message)];
+	rc = remote_status(h, msg);
+	if (rc != SEQPACK_OK)
+		return reply_error(j, rc, msg);
+	return SEQPACK_OK;
+}
+
 int handle_stream_end(struct job *j, int finish)
 {
 	struct sp_rd r;
@@ -181,15 +401,29 @@ int handle_stream_end(struct job *j, int finish)
 	if (!cs)
 		return SEQPACK_ERR_STATE;
 	int rc = SEQPACK_OK;
-	seqpack_error err;
-	uint64_t packs = seqpack_stream_packs(cs->s);
-	if (finish) {
-		rc = seqpack_stream_finish(cs->s, &err);
+	uint64_t packs = 0;
+	if (cs->lost) {
+		/* closing a lost stream is what the client should do */
+		rc = finish ? lost_error(j, cs) : SEQPACK_OK;
+		drop_stream(cs);
+		if (rc != SEQPACK_OK)
+			return rc;
+	} else if (cs->remote) {
+		rc = end_remote(j, cs, finish, &packs);
+		drop_stream(cs);
+		if (rc != SEQPACK_OK)
+			return rc;
+	} else {
+		seqpack_error err;
 		packs = seqpack_stream_packs(cs->s);
+		if (finish) {
+			rc = seqpack_stream_finish(cs->s, &err);
+			packs = seqpack_stream_packs(cs->s);
+		}
+		drop_stream(cs);
+		if (rc != SEQPACK_OK)
+			return reply_error(j, rc, err.message);
 	}
-	drop_stream(cs);
-	if (rc != SEQPACK_OK)
-		return reply_error(j, rc, err.message);
 	size_t off = reply_begin_ok(j);
 	if (finish)
 		sp_put_u64(&j->reply, packs);

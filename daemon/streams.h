@@ -8,10 +8,15 @@
 
 #include "job.h"
 
-/* One stream open on a connection. */
+struct stream_packer;
+
+/* One stream slot of a connection: free (id 0), open, or lost. */
 struct conn_stream {
 	uint32_t id;
-	seqpack_stream *s;
+	seqpack_stream *s;          /* open, isolation = thread */
+	int remote;                 /* open in the set's stream packer */
+	int lost;                   /* was remote; its packer died */
+	char alg[SEQPACK_NAME_MAX]; /* the plugin, for messages */
 	struct sp_buf *out;         /* the reply of the job being served */
 	uint64_t req;
 	uint64_t held;              /* sequences pushed, not yet emitted */
@@ -24,8 +29,14 @@ struct stream_set {
 	struct conn_stream *v;
 	size_t n;
 	uint32_t next_id;
+	/* isolation = process: the process running this connection's
+	 * stream plugins, from its first STREAM_OPEN to the set's free or
+	 * the packer's death (then lost_why says how it died) */
+	struct stream_packer *packer;
+	char lost_why[256];
 };
 
+/* Drop every stream, and kill the stream packer (event loop). */
 void stream_set_free(struct stream_set *set);
 
 int handle_stream_open(struct job *j);

@@ -158,6 +158,19 @@ tests_isolate_crash_la_SOURCES = tests/isolate/crash.c
 tests_isolate_crash_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_isolate_hog_la_SOURCES = tests/isolate/hog.c
 tests_isolate_hog_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+
+# streaming plugins in their connection's stream packer
+check_PROGRAMS += tests/test-daemon-isolate-stream
+TESTS += tests/test-daemon-isolate-stream
+tests_test_daemon_isolate_stream_SOURCES = tests/test-daemon-isolate-stream.c $(TEST_DAEMON_SOURCES)
+tests_test_daemon_isolate_stream_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
+tests_test_daemon_isolate_stream_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_daemon_isolate_stream_LDADD = $(TESTLIB_LDADD)
+check_LTLIBRARIES += tests/isolate/crashstream.la tests/isolate/hangstream.la
+tests_isolate_crashstream_la_SOURCES = tests/isolate/crashstream.c
+tests_isolate_crashstream_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_isolate_hangstream_la_SOURCES = tests/isolate/hangstream.c
+tests_isolate_hangstream_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 # daemon: seqpack pack|stream|algorithms --socket print what in-process does
 check_PROGRAMS += tests/test-daemon-cli
 TESTS += tests/test-daemon-cli
