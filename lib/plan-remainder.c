@@ -34,23 +34,28 @@ static void heap_push(struct heap *h, uint32_t b)
 	h->a[i] = b;
 }
 
-static uint32_t heap_pop(struct heap *h)
+/* Put v at i and move it down to its place. */
+static void heap_sift_down(struct heap *h, size_t i, uint32_t v)
 {
-	uint32_t top = h->a[0], last = h->a[--h->n];
-	size_t i = 0;
 	for (;;) {
 		size_t c = 2 * i + 1;
 		if (c >= h->n)
 			break;
 		if (c + 1 < h->n && heap_above(h, h->a[c + 1], h->a[c]))
 			c++;
-		if (!heap_above(h, h->a[c], last))
+		if (!heap_above(h, h->a[c], v))
 			break;
 		h->a[i] = h->a[c];
 		i = c;
 	}
+	h->a[i] = v;
+}
+
+static uint32_t heap_pop(struct heap *h)
+{
+	uint32_t top = h->a[0], last = h->a[--h->n];
 	if (h->n)
-		h->a[i] = last;
+		heap_sift_down(h, 0, last);
 	return top;
 }
 
@@ -192,8 +197,10 @@ int plan_pad_(seqpack_result **packing, const uint32_t *lengths,
 		count[b] = in->offsets[b + 1] - in->offsets[b];
 		used[b] = in->used[b];
 		if (count[b] >= 2)
-			heap_push(&h, (uint32_t)b);
+			heap[h.n++] = (uint32_t)b;
 	}
+	for (size_t i = h.n / 2; i-- > 0;)
+		heap_sift_down(&h, i, heap[i]);
 	size_t total = nb;
 	while (total < slots && h.n) {
 		uint32_t b = heap_pop(&h);
