@@ -627,9 +627,16 @@ START_TEST(descriptor_limit_raised)
 	struct td d2;
 	td_start(&d2, NULL, NULL);
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &mine), 0);
+	/* The daemon's own view: at 100 it warns that max-clients (256)
+	 * may not fit. */
+	ck_assert_uint_eq(count_in_log(&d2, "RLIMIT_NOFILE is 100 "), 0);
+	/* From outside, unless $SEQPACKD wraps it: valgrind keeps
+	 * descriptors of its own above the limit it shows the daemon, and
+	 * sets the real one itself. */
 	struct rlimit theirs;
 	ck_assert_int_eq(prlimit(d2.pid, RLIMIT_NOFILE, NULL, &theirs), 0);
-	ck_assert_uint_eq(theirs.rlim_cur, mine.rlim_max);
+	if (!getenv("SEQPACKD"))
+		ck_assert_uint_eq(theirs.rlim_cur, mine.rlim_max);
 	ck_assert_int_eq(td_stop(&d2), 0);
 }
 END_TEST
