@@ -10,6 +10,7 @@ lib_libseqpack_la_SOURCES = \
 	lib/params.c \
 	lib/result.c \
 	lib/verify.c \
+	lib/varlen.c \
 	lib/registry.c \
 	lib/registry-internal.h \
 	lib/pack.c \

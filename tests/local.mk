@@ -45,6 +45,14 @@ tests_test_plan_SOURCES = tests/test-plan.c $(TESTLIB_SOURCES)
 tests_test_plan_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_plan_LDADD = $(TESTLIB_LDADD)
 
+# Varlen attention inputs (seqpack_result_cu_seqlens/position_ids) and
+# the CLI's CRC-32 (util/crc32.c, hidden in the library: linked here).
+check_PROGRAMS += tests/test-varlen
+TESTS += tests/test-varlen
+tests_test_varlen_SOURCES = tests/test-varlen.c $(TESTLIB_SOURCES)
+tests_test_varlen_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_varlen_LDADD = util/libutil.la $(TESTLIB_LDADD)
+
 # Deliberately broken plugins, built for the registry tests only (never
 # installed; -rpath makes libtool build a shared module).  tests/dup holds
 # a second "nf" for the duplicate-name test.

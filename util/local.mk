@@ -9,5 +9,6 @@ util_libutil_la_SOURCES = \
 	util/clock-internal.h \
 	util/names.c util/names-internal.h \
 	util/hugemem.c util/hugemem-internal.h \
+	util/crc32.c util/crc32-internal.h \
 	util/size.c util/size-internal.h \
 	util/strbuf.c util/strbuf-internal.h

@@ -163,6 +163,43 @@ int seqpack_verify(const uint32_t *lengths, size_t n,
 		   const seqpack_params *params, const seqpack_result *r,
 		   seqpack_error *err);
 
+/** Varlen attention inputs of one pack (since SEQPACK_0.1).
+ *
+ *  seqpack_result_cu_seqlens() writes the cumulative sequence lengths of
+ *  bin: count + 1 entries 0, l0, l0+l1, ..., used[bin], where count =
+ *  offsets[bin+1] - offsets[bin] and li = lengths[items[offsets[bin]+i]],
+ *  in the order the bin holds them.  seqpack_result_position_ids() writes
+ *  each sequence's positions restarting at 0: 0..l0-1, 0..l1-1, ...,
+ *  used[bin] entries in all.
+ *
+ *  The entries are int32_t because flash-attn's varlen kernels take
+ *  cu_seqlens as torch.int32, so out can be such a tensor's memory; every
+ *  value is at most used[bin] <= SEQPACK_MAX_CAPACITY = INT32_MAX, so it
+ *  always fits.
+ *
+ *  lengths are the n lengths r was packed from (indexed by the input
+ *  index).  out holds out_len entries and belongs to the caller: nothing
+ *  is allocated.  On success *written is the number of entries written.
+ *  out may be NULL when out_len is 0: then nothing is written and
+ *  *written is the number of entries needed.
+ *
+ *  SEQPACK_ERR_INVALID, out and *written untouched, when r, lengths or
+ *  written is NULL, out is NULL with out_len > 0, bin >= r->nbins,
+ *  out_len is below the size needed (the message names it), a bin's item
+ *  is not below r->n or the bin's lengths do not sum to used[bin] (the
+ *  message names the bin).  Reads r and lengths only: any thread may call
+ *  it while no one modifies them. */
+int seqpack_result_cu_seqlens(const seqpack_result *r,
+			      const uint32_t *lengths, size_t bin,
+			      int32_t *out, size_t out_len, size_t *written,
+			      seqpack_error *err);
+
+/** Position ids of bin; see seqpack_result_cu_seqlens(). */
+int seqpack_result_position_ids(const seqpack_result *r,
+				const uint32_t *lengths, size_t bin,
+				int32_t *out, size_t out_len,
+				size_t *written, seqpack_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Registry                                                            */
 
