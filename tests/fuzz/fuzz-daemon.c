@@ -16,6 +16,8 @@
  * string and nothing after it; and a PACK or PACK_SHM answered OK must
  * be a packing of the request's lengths that seqpack_verify() accepts.
  *
+ * The requests run in this process, as with isolation = thread.
+ *
  * The limits byte: bits 0-1 max-streams (0..3), bit 2 verify = always,
  * bit 3 small limits (max-lengths 64, max-request-size 4096), bit 4 the
  * lengths of the shared memory region are short (1..7) rather than up to
@@ -45,6 +47,15 @@ static struct pack_ws *ws;
  * file), so that a limit added later has its real value here too. */
 static struct config defaults;
 
+/* At exit, so that leak checkers see only what an input leaked: the
+ * workspace keeps obfdp's worker threads and their buffers. */
+static void release(void)
+{
+	pack_ws_free(ws);
+	seqpack_registry_unref(reg);
+	config_free(&defaults);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	seqpack_error err;
@@ -64,6 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		   "the daemon's defaults do not load");
 	ws = pack_ws_new();
 	FUZZ_CHECK(ws, "out of memory");
+	atexit(release);
 	stats_init();
 	/* The handlers log failed requests at debug level only. */
 	log_set_level(LOG_WARNING);
@@ -304,6 +316,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.max_streams = mode & 3;
 	cfg.verify_always = !!(mode & 4);
 	cfg.threads = 1;
+	/* Packs and streams in this process: a packer process per input
+	 * would fork thousands of times a second (isolation is tested by
+	 * tests/test-daemon-isolate*). */
+	cfg.isolation = 0;
 	struct stream_set set = {0};
 	struct shm_region *shm = NULL;
 	while (in.n >= SP_HEADER_SIZE) {

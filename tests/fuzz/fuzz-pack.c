@@ -34,6 +34,13 @@ static const char *const default_algs[] = {
 	"nf", "ff", "bf", "wf", "ffd", "bfd", "ffs", "mffd", "obfd", "obfdp", "hk",
 };
 
+/* At exit, so that leak checkers see only what an input leaked. */
+static void release(void)
+{
+	seqpack_registry_unref(reg);
+	free(alg_list);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	seqpack_error err;
@@ -43,6 +50,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz-pack: %s\n", err.message);
 		abort();
 	}
+	atexit(release);
 	const char *env = getenv("FUZZ_PACK_ALGORITHMS");
 	if (env && *env) {
 		alg_list = strdup(env);
