@@ -28,8 +28,11 @@ void fdlimit_raise(const struct config *cfg)
 			rl.rlim_cur = was;
 		}
 	}
-	/* Each client is one socket, and a PACK_SHM client a memfd more. */
+	/* Each client is one socket, and a PACK_SHM client a memfd more;
+	 * each stream packer a socket and a memfd. */
 	unsigned long long need = 2ull * cfg->max_clients + FDLIMIT_OWN;
+	if (cfg->isolation)
+		need += 2ull * cfg->max_stream_packers;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_warn("RLIMIT_NOFILE is %llu but max-clients %u may need %llu descriptors: raise LimitNOFILE= or lower max-clients",
 			 (unsigned long long)rl.rlim_cur, cfg->max_clients,
