@@ -11,7 +11,8 @@ CLI_TESTS = \
 	tests/cli/big.sh \
 	tests/cli/bench.sh \
 	tests/cli/usability.sh \
-	tests/cli/plan.sh
+	tests/cli/plan.sh \
+	tests/cli/varlen.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) \
 	tests/cli/common.sh \

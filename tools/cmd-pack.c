@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "input.h"
 #include "output.h"
+#include "output-varlen.h"
 #include "param-opts.h"
 #include "progress.h"
 #include "tool.h"
@@ -16,6 +18,7 @@ enum {
 	OPT_NO_TIMING,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_EMIT,
 };
 
 static void usage(void)
@@ -42,7 +45,14 @@ static void usage(void)
 	       "  -k, --k K              size classes of Harmonic-K (default %u)\n"
 	       "  -m, --max-items M      at most M sequences per bin, 0 = unlimited\n"
 	       "                         (default 0)\n"
-	       "  -o, --output FORMAT    json (default) or text\n"
+	       "  -o, --output FORMAT    json (default), text, jsonl (one line per pack),\n"
+	       "                         npz (a numpy .npz archive on standard output),\n"
+	       "                         npz:FILE, or npy:DIR (DIR/items.npy, offsets.npy,\n"
+	       "                         used.npy: uint32 arrays of the JSON's packing)\n"
+	       "      --emit LIST        jsonl: add to each line the comma-separated\n"
+	       "                         cu_seqlens (0, l0, l0+l1, ..) and position_ids\n"
+	       "                         (0..l0-1, 0..l1-1, ..), and metrics (a last line\n"
+	       "                         {\"metrics\":{..}})\n"
 	       "      --no-verify        do not verify the algorithm's answer\n"
 	       "      --no-timing        leave elapsed_ns out, so the output is the same\n"
 	       "                         on every run\n"
@@ -110,6 +120,7 @@ static int run(struct tool *t, int argc, char **argv)
 		{ "no-timing", no_argument, NULL, OPT_NO_TIMING },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "emit", required_argument, NULL, OPT_EMIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct param_opts po;
@@ -127,13 +138,12 @@ static int run(struct tool *t, int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'o':
-			if (strcmp(optarg, "json") == 0)
-				oo.format = OUTPUT_JSON;
-			else if (strcmp(optarg, "text") == 0)
-				oo.format = OUTPUT_TEXT;
-			else
-				return tool_usage_error(t, "--output: '%s' is not json or text",
-							optarg);
+			if (output_parse_format(t, optarg, &oo))
+				return EXIT_USAGE;
+			break;
+		case OPT_EMIT:
+			if (output_parse_emit(t, optarg, &oo.emit))
+				return EXIT_USAGE;
 			break;
 		case OPT_NO_VERIFY:
 			po.params.flags &= ~SEQPACK_PARAM_VERIFY;
@@ -153,6 +163,10 @@ static int run(struct tool *t, int argc, char **argv)
 	}
 	if (c == TOOL_OPT_STOP)
 		return status;
+	if (oo.emit && oo.format != OUTPUT_JSONL)
+		return tool_usage_error(t, "--emit needs --output jsonl");
+	if (oo.format == OUTPUT_NPZ && !oo.path && isatty(STDOUT_FILENO))
+		return tool_usage_error(t, "--output npz: refusing to write a binary archive to a terminal; redirect standard output or give npz:FILE");
 	const char *file;
 	_cleanup_(backend_close) struct backend b = { NULL, NULL };
 	int rc = backend_open_for(t, &po, argc, argv, 0, &file, &b);
@@ -179,8 +193,11 @@ static int run(struct tool *t, int argc, char **argv)
 				  &res, &err);
 	/* Each piece goes as soon as it is done with, not at the end of the
 	 * scope: at 10^8 sequences the input, the packing and its text take
-	 * hundreds of MB each. */
-	lengths_free(&in);
+	 * hundreds of MB each.  cu_seqlens and position_ids need the
+	 * lengths until the output is built. */
+	int keep_lengths = (oo.emit & (EMIT_CU_SEQLENS | EMIT_POSITION_IDS)) != 0;
+	if (!keep_lengths)
+		lengths_free(&in);
 	if (rc != SEQPACK_OK) {
 		tool_error(t, "%s", err.message);
 		return backend_exit_for_status(&b, rc);
@@ -189,8 +206,25 @@ static int run(struct tool *t, int argc, char **argv)
 
 	size_t nbins = res->nbins;
 	progress_phase(pg, PHASE_WRITE, "writing %zu bins", nbins);
+	if (oo.format == OUTPUT_NPZ || oo.format == OUTPUT_NPY) {
+		rc = oo.format == OUTPUT_NPZ ? output_npz(t, oo.path, res)
+					     : output_npy_dir(t, oo.path, res);
+		if (rc == EXIT_OK)
+			progress_done(pg, "done: %zu sequences in %zu bins", nseq,
+				      nbins);
+		return rc;
+	}
 	_cleanup_(sb_free) struct sbuf sb = { 0 };
-	output_result(&sb, res, &oo);
+	if (oo.format == OUTPUT_JSONL) {
+		rc = output_jsonl(&sb, res, in.v, oo.emit, oo.timing, &err);
+		if (rc != SEQPACK_OK) {
+			tool_error(t, "%s", err.message);
+			return EXIT_PACK;
+		}
+	} else {
+		output_result(&sb, res, &oo);
+	}
+	lengths_free(&in);
 	seqpack_result_free(TAKE_PTR(res));
 	rc = output_write(t, &sb);
 	if (rc == EXIT_OK)

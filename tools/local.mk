@@ -9,6 +9,9 @@ tools_seqpack_SOURCES = \
 	tools/input.h \
 	tools/output.c \
 	tools/output.h \
+	tools/output-varlen.c \
+	tools/output-varlen.h \
+	tools/output-npy.c \
 	tools/param-opts.c \
 	tools/param-opts.h \
 	tools/progress.c \

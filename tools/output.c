@@ -192,6 +192,30 @@ static void json_u32_array(struct sbuf *sb, const uint32_t *v, size_t n)
 	sb_putc(sb, ']');
 }
 
+void output_metrics_json(struct sbuf *sb, const seqpack_metrics *m,
+			 int timing)
+{
+	sb_puts(sb, "{\"bins\":");
+	sb_u64(sb, m->bins);
+	sb_puts(sb, ",\"total_tokens\":");
+	sb_u64(sb, m->total_tokens);
+	sb_puts(sb, ",\"efficiency\":");
+	sb_double(sb, m->efficiency);
+	sb_puts(sb, ",\"padding_tokens\":");
+	sb_u64(sb, m->padding_tokens);
+	sb_puts(sb, ",\"lower_bound\":");
+	sb_u64(sb, m->lower_bound);
+	sb_puts(sb, ",\"max_items_per_bin\":");
+	sb_u64(sb, m->max_items_per_bin);
+	sb_puts(sb, ",\"mean_items_per_bin\":");
+	sb_double(sb, m->mean_items_per_bin);
+	if (timing) {
+		sb_puts(sb, ",\"elapsed_ns\":");
+		sb_u64(sb, m->elapsed_ns);
+	}
+	sb_putc(sb, '}');
+}
+
 static void output_json(struct sbuf *sb, const seqpack_result *r,
 			const struct output_opts *o)
 {
@@ -211,25 +235,9 @@ static void output_json(struct sbuf *sb, const seqpack_result *r,
 	}
 	sb_puts(sb, "],\"used\":");
 	json_u32_array(sb, r->used, r->nbins);
-	sb_puts(sb, ",\"metrics\":{\"bins\":");
-	sb_u64(sb, m->bins);
-	sb_puts(sb, ",\"total_tokens\":");
-	sb_u64(sb, m->total_tokens);
-	sb_puts(sb, ",\"efficiency\":");
-	sb_double(sb, m->efficiency);
-	sb_puts(sb, ",\"padding_tokens\":");
-	sb_u64(sb, m->padding_tokens);
-	sb_puts(sb, ",\"lower_bound\":");
-	sb_u64(sb, m->lower_bound);
-	sb_puts(sb, ",\"max_items_per_bin\":");
-	sb_u64(sb, m->max_items_per_bin);
-	sb_puts(sb, ",\"mean_items_per_bin\":");
-	sb_double(sb, m->mean_items_per_bin);
-	if (o->timing) {
-		sb_puts(sb, ",\"elapsed_ns\":");
-		sb_u64(sb, m->elapsed_ns);
-	}
-	sb_puts(sb, "}}\n");
+	sb_puts(sb, ",\"metrics\":");
+	output_metrics_json(sb, m, o->timing);
+	sb_puts(sb, "}\n");
 }
 
 static void output_text(struct sbuf *sb, const seqpack_result *r,

@@ -44,12 +44,26 @@ struct tool;
  * EXIT_PACK (out of memory while it was built) or EXIT_IO. */
 int output_write(const struct tool *t, const struct sbuf *sb);
 
-enum output_format { OUTPUT_JSON, OUTPUT_TEXT };
+/* JSONL, NPZ and NPY are seqpack pack's (output-varlen.h). */
+enum output_format {
+	OUTPUT_JSON,
+	OUTPUT_TEXT,
+	OUTPUT_JSONL,
+	OUTPUT_NPZ,
+	OUTPUT_NPY,
+};
 
 struct output_opts {
 	enum output_format format;
 	int timing; /* include elapsed_ns */
+	const char *path; /* NPZ: the file (NULL: stdout); NPY: the dir */
+	unsigned emit;    /* JSONL: EMIT_* of output-varlen.h */
 };
+
+/* The metrics as a JSON object {"bins":..,..}, with elapsed_ns when
+ * timing is set. */
+void output_metrics_json(struct sbuf *sb, const seqpack_metrics *m,
+			 int timing);
 
 /* The packing r as one JSON object plus newline, or as text. */
 void output_result(struct sbuf *sb, const seqpack_result *r,

@@ -113,7 +113,7 @@ expect_fail "capacity without value" 2 "missing value for option '--capacity'" $
 # Algorithm, options, files.
 expect_fail "unknown algorithm" 2 "unknown algorithm 'nosuch' \(available: [a-z0-9, ]*nf" $SEQPACK pack -a nosuch -c 100 "$f"
 expect_fail "unknown option" 2 "pack: unknown option '--frobnicate'" $P -c 100 --frobnicate "$f"
-expect_fail "bad output format" 2 "--output: 'xml' is not json or text" $P -c 100 -o xml "$f"
+expect_fail "bad output format" 2 "--output: 'xml' is not json, text, jsonl, npz, npz:FILE or npy:DIR" $P -c 100 -o xml "$f"
 expect_fail "bad seed" 2 "--seed: 'x' is not a non-negative integer" $P -c 100 --seed x "$f"
 expect_fail "zero k" 2 "--k: '0' is out of range" $P -c 100 --k 0 "$f"
 expect_fail "stdin twice" 2 "standard input \('-'\) given more than once" $P -c 100 - "$f" -
