@@ -128,7 +128,8 @@ void stream_child_serve(seqpack_registry *reg, uint8_t *map, size_t size)
 	h->status = SEQPACK_OK;
 	h->message[0] = '\0';
 	h->out_used = 0;
-	uint64_t in_end = PACKER_STREAM_DATA_OFF + h->n * sizeof(struct stream_push);
+	uint64_t in_end =
+		PACKER_STREAM_DATA_OFF + h->n * sizeof(struct stream_push);
 	if (h->n > size || in_end > h->out_off || h->out_off > size ||
 	    h->out_bytes > size - h->out_off) {
 		fail(h, SEQPACK_ERR_INVALID,
