@@ -174,11 +174,14 @@ tests_test_daemon_isolate_stream_SOURCES = tests/test-daemon-isolate-stream.c $(
 tests_test_daemon_isolate_stream_CPPFLAGS = $(TEST_DAEMON_CPPFLAGS)
 tests_test_daemon_isolate_stream_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_daemon_isolate_stream_LDADD = $(TESTLIB_LDADD)
-check_LTLIBRARIES += tests/isolate/crashstream.la tests/isolate/hangstream.la
+check_LTLIBRARIES += tests/isolate/crashstream.la tests/isolate/hangstream.la \
+	tests/isolate/hogstream.la
 tests_isolate_crashstream_la_SOURCES = tests/isolate/crashstream.c
 tests_isolate_crashstream_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_isolate_hangstream_la_SOURCES = tests/isolate/hangstream.c
 tests_isolate_hangstream_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_isolate_hogstream_la_SOURCES = tests/isolate/hogstream.c
+tests_isolate_hogstream_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 # daemon: seqpack pack|stream|algorithms --socket print what in-process does
 check_PROGRAMS += tests/test-daemon-cli
 TESTS += tests/test-daemon-cli

@@ -1,8 +1,9 @@
 /* seqpackd: a streaming plugin that crashes or hangs costs the stream op
  * that ran it and the streams of its connection, never the daemon nor
  * another connection's streams (issue 11, streams).  The plugins are in
- * tests/isolate: crashstream (SIGSEGV on push number seed) and
- * hangstream (its push never returns).  Every stream that must go on is
+ * tests/isolate: crashstream (SIGSEGV on push number seed),
+ * hangstream (its push never returns) and hogstream (allocates until
+ * malloc fails).  Every stream that must go on is
  * checked pack by pack against the same stream in-process; the code
  * before stream packers fails every test here but the keys' check: the
  * crash took the daemon down. */
@@ -246,6 +247,36 @@ START_TEST(hang_times_out)
 }
 END_TEST
 
+/* packer-memory-max bounds a stream packer too: the allocations of
+ * hogstream fail there, not at the machine's memory. */
+START_TEST(hog_gets_an_error)
+{
+	struct td d;
+	start(&d, "[seqpackd]\npacker-memory-max = 256M\n");
+	seqpack_client *a = td_client(&d);
+	char msg[256];
+	int rc = bad_stream(a, "hogstream", 1, msg, sizeof(msg));
+	ck_assert_msg(rc == SEQPACK_ERR_NOMEM || rc == SEQPACK_ERR_PLUGIN,
+		      "hog: %s (%s)", seqpack_strerror(rc), msg);
+	unsigned mib = 0;
+	const char *at = strstr(msg, "out of memory after ");
+	if (rc == SEQPACK_ERR_NOMEM) {
+		ck_assert_msg(at && sscanf(at, "out of memory after %u MiB",
+					   &mib) == 1, "%s", msg);
+		ck_assert_uint_le(mib, 256);
+	} else {
+		ck_assert_msg(strstr(msg, "plugin hogstream "), "%s", msg);
+	}
+	assert_alive(&d);
+	struct twin t;
+	twin_open(&t, a, "nf");
+	twin_push(&t, 1000);
+	twin_finish(&t);
+	seqpack_client_close(a);
+	ck_assert_int_eq(td_stop(&d), 0);
+}
+END_TEST
+
 /* One stream packer at most: the second connection's STREAM_OPEN is
  * refused naming the key, the first one's second stream is not (it
  * shares its packer), and isolation = thread needs none. */
@@ -361,6 +392,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, crash_costs_its_streams);
 	tcase_add_test(tc, hang_times_out);
+	tcase_add_test(tc, hog_gets_an_error);
 	tcase_add_test(tc, packers_bounded_process);
 	tcase_add_test(tc, packers_unused_thread);
 	tcase_add_test(tc, stream_ids_bounded);
