@@ -386,6 +386,8 @@ static int daemon_fired(const struct td *d, unsigned long *counted,
  * build the module comes before ASan's runtime in the library list, which
  * ASan refuses unless told: its malloc is still the one the interposer
  * forwards to (RTLD_NEXT). */
+static char *saved_preload; /* e.g. fakeroot's, in a package build */
+
 static void preload_env(unsigned long k)
 {
 	static char *module;
@@ -394,13 +396,19 @@ static void preload_env(unsigned long k)
 	char at[32];
 	snprintf(at, sizeof(at), "%lu", k);
 	setenv("SEQPACK_TEST_FAIL_ALLOC_AT", at, 1);
-	setenv("LD_PRELOAD", module, 1);
+	const char *old = getenv("LD_PRELOAD");
+	free(saved_preload);
+	saved_preload = old && *old ? strdup(old) : NULL;
+	char preload[4096];
+	snprintf(preload, sizeof(preload), "%s%s%s", module,
+		 saved_preload ? ":" : "", saved_preload ? saved_preload : "");
+	setenv("LD_PRELOAD", preload, 1);
 #if defined(__SANITIZE_ADDRESS__)
-	const char *old = getenv("ASAN_OPTIONS");
-	if (!old || !strstr(old, "verify_asan_link_order=0")) {
+	const char *opts = getenv("ASAN_OPTIONS");
+	if (!opts || !strstr(opts, "verify_asan_link_order=0")) {
 		char asan[1024];
 		snprintf(asan, sizeof(asan), "%s%sverify_asan_link_order=0",
-			 old ? old : "", old && *old ? ":" : "");
+			 opts ? opts : "", opts && *opts ? ":" : "");
 		setenv("ASAN_OPTIONS", asan, 1);
 	}
 #endif
@@ -409,7 +417,10 @@ static void preload_env(unsigned long k)
 static void preload_env_clear(void)
 {
 	unsetenv("SEQPACK_TEST_FAIL_ALLOC_AT");
-	unsetenv("LD_PRELOAD");
+	if (saved_preload)
+		setenv("LD_PRELOAD", saved_preload, 1);
+	else
+		unsetenv("LD_PRELOAD");
 }
 
 /* One daemon, its allocation k after the first accept failing: HELLO, a
