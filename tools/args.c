@@ -11,6 +11,8 @@
 
 int tool_stderr_line_open;
 
+/* The callers' formats are checked at their call sites (tool.h). */
+__attribute__((format(printf, 3, 0)))
 static void vmessage(const char *cmd, const char *kind, const char *fmt,
 		     va_list ap)
 {
