@@ -4,8 +4,9 @@
  *    the dynamic loader allocate on its behalf: they fail too),
  *  - seqpack_pack(), a workspace's first and growing packs, and a stream
  *    (open, push, finish) for every algorithm on a small input,
- *  - seqpackd serving a HELLO and a PACK (tests/failalloc/preload.c, an
- *    LD_PRELOAD'd module armed at the daemon's first accept).
+ *  - seqpackd serving a HELLO, a PACK over the socket and one through
+ *    shared memory (tests/failalloc/preload.c, an LD_PRELOAD'd module
+ *    armed at the daemon's first accept and disarmed at its second).
  * Every call must return SEQPACK_OK or SEQPACK_ERR_NOMEM (the daemon's
  * client may also see its connection closed), an OK answer must be a
  * valid packing, and the daemon must survive and serve the next client.
@@ -14,7 +15,9 @@
  *
  * The interposer (tests/failalloc/interpose.c) forwards to the next
  * allocator in the process, so the same loops run in all builds: under
- * AddressSanitizer the next one is ASan's, under valgrind memcheck's. */
+ * AddressSanitizer the next one is ASan's, under valgrind memcheck's
+ * (tests/valgrind.mk keeps memcheck from replacing ours).  Nothing is
+ * skipped in any build. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
