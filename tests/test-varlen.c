@@ -109,9 +109,13 @@ static void check_all_bins(const seqpack_result *r, const uint32_t *len)
 		for (size_t i = 0; i < count; i++) {
 			uint32_t l = len[r->items[r->offsets[b] + i]];
 			ck_assert_int_eq(cu[i + 1] - cu[i], (int32_t)l);
-			for (uint32_t k = 0; k < l; k++)
-				ck_assert_int_eq(pos[cu[i] + (int32_t)k],
-						 (int32_t)k);
+			/* One assertion per sequence: per token, valgrind
+			 * takes minutes. */
+			uint32_t k = 0;
+			while (k < l && pos[cu[i] + (int32_t)k] == (int32_t)k)
+				k++;
+			ck_assert_msg(k == l, "bin %zu item %zu: position %u is %d",
+				      b, i, k, (int)pos[cu[i] + (int32_t)k]);
 		}
 	}
 	free(cu);
