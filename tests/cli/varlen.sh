@@ -207,6 +207,18 @@ expect_fail "npz in a missing dir" 3 "$TMP/no/a.npz: cannot create: No such file
 expect_fail "npy in a missing dir" 3 "$TMP/no/d: cannot create the directory: No such file or directory" \
 	$P -c 10 -o "npy:$TMP/no/d" "$TMP/tiny.txt"
 
+# A terminal gets no binary archive (script(1) gives the tool one).
+if command -v script >/dev/null; then
+	script -qec "$SEQPACK pack -c 10 -o npz $TMP/tiny.txt" /dev/null >"$TMP/tty" 2>&1
+	expect_eq "npz to a terminal: exit 2" 2 $?
+	if grep -q "refusing to write a binary archive to a terminal" "$TMP/tty" &&
+	   ! grep -q NUMPY "$TMP/tty"; then
+		pass
+	else
+		fail "npz to a terminal: $(head -c 300 "$TMP/tty")"
+	fi
+fi
+
 # A rename that fails (used.npy is a directory) leaves no temporary
 # file behind.
 mkdir -p "$TMP/keep/used.npy"
