@@ -11,10 +11,10 @@
 #  - the shell tests (tests/cli/*.sh, scripts/check-*): they start bash,
 #    awk and cc more than our code, whose library and plugins the check
 #    programs cover;
-#  - the seqpack tool that test-daemon-cli runs 45 times (skipped by
-#    --trace-children-skip): traced, it took 354 of that test's seconds
-#    under load 6.  The tool runs under ASan in CI, and by hand under
-#    valgrind as HACKING.md shows.
+#  - the seqpack tool that test-daemon-cli runs dozens of times (skipped
+#    by --trace-children-skip): with it traced, that test alone took
+#    354 s under load 6.  The tool runs under ASan in CI, and by hand
+#    under valgrind as HACKING.md shows.
 #
 # VALGRIND_SCALE is $SEQPACK_TEST_SCALE for the run (loop counts and input
 # sizes of the property, exact-solver, family, crash-loop and allocation
