@@ -17,6 +17,7 @@ lib_libseqpack_la_SOURCES = \
 	lib/stream.c \
 	lib/plan.c \
 	lib/plan-balance.c \
+	lib/plan-file.c \
 	lib/plan-internal.h \
 	lib/plan-remainder.c \
 	lib/plan-sort.c \

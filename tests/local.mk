@@ -44,6 +44,12 @@ TESTS += tests/test-plan
 tests_test_plan_SOURCES = tests/test-plan.c $(TESTLIB_SOURCES)
 tests_test_plan_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_plan_LDADD = $(TESTLIB_LDADD)
+# Plans and packings in files (lib/plan-file.c).
+check_PROGRAMS += tests/test-plan-file
+TESTS += tests/test-plan-file
+tests_test_plan_file_SOURCES = tests/test-plan-file.c $(TESTLIB_SOURCES)
+tests_test_plan_file_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_plan_file_LDADD = $(TESTLIB_LDADD)
 
 # Varlen attention inputs (seqpack_result_cu_seqlens/position_ids) and
 # the CLI's CRC-32 (util/crc32.c, hidden in the library: linked here).

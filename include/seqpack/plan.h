@@ -153,6 +153,59 @@ int seqpack_plan_new(const seqpack_result *r, const uint32_t *lengths,
 /** Free a plan and everything it holds.  Accepts NULL; returns NULL. */
 seqpack_plan *seqpack_plan_free(seqpack_plan *plan);
 
+/* ------------------------------------------------------------------ */
+/* Plans and packings in files (since SEQPACK_0.1)                     */
+
+/** Save a plan and the parameters that made it (params: those given to
+ *  seqpack_plan_new(), rank lists included) to path, so that a resumed
+ *  run, every rank and every loader worker use the very same plan.  The
+ *  format is binary, versioned, little-endian on every host and ends in
+ *  a CRC-32 (docs/plans.md, "The file format").  The file is written to
+ *  path.tmp, fsync()ed and renamed over path: a reader sees the old file
+ *  or the new one, never part of one (the directory is not fsync()ed;
+ *  two savers of one path at once must be avoided by the caller).  A
+ *  plan that would not load back (params not the plan's, a slot out of
+ *  range) is refused with SEQPACK_ERR_INVALID; I/O failures give
+ *  SEQPACK_ERR_IO naming the file.  Nothing is kept. */
+int seqpack_plan_save(const seqpack_plan *plan,
+		      const seqpack_plan_params *params, const char *path,
+		      seqpack_error *err);
+
+/** Load a plan saved by seqpack_plan_save(): *ret is a new plan to free
+ *  with seqpack_plan_free(), equal field for field to the one saved
+ *  (elapsed_ns included).  params_out, when not NULL, gets the saved
+ *  parameters; its rank_capacities and rank_speeds (NULL when none were
+ *  saved) point into *ret and live until it is freed.  Before any size
+ *  in the file is trusted it is checked; refused, with a message naming
+ *  the file and what is wrong: a file that is not a seqpack file, a
+ *  packing where a plan is expected, a truncated or extended file, a
+ *  CRC mismatch, a packing whose shape seqpack_verify() would refuse, a
+ *  slot out of range, counts that disagree, bad parameters (all
+ *  SEQPACK_ERR_INVALID); a file of a newer format
+ *  (SEQPACK_ERR_UNSUPPORTED: the file may be sound, this library cannot
+ *  read it); open or read failing (SEQPACK_ERR_IO).  On failure nothing
+ *  is allocated and *ret is untouched.  Reentrant: threads may load at
+ *  once. */
+int seqpack_plan_load(const char *path, seqpack_plan **ret,
+		      seqpack_plan_params *params_out, seqpack_error *err);
+
+/** Save a packing alone and the packing parameters that made it, in
+ *  the same container as seqpack_plan_save() with another kind; as it,
+ *  written through path.tmp.  r must pass the shape checks of
+ *  seqpack_verify() that need no lengths and its metrics must count its
+ *  bins and tokens (seqpack_pack() or seqpack_metrics_compute() fill
+ *  them); otherwise SEQPACK_ERR_INVALID. */
+int seqpack_result_save(const seqpack_result *r, const seqpack_params *params,
+			const char *path, seqpack_error *err);
+
+/** Load a packing saved by seqpack_result_save(): *ret is a new result
+ *  for seqpack_result_free(), params_out (when not NULL) the saved
+ *  parameters (the fields after seed at their seqpack_params_init()
+ *  defaults).  Errors as for seqpack_plan_load(); a plan's file is
+ *  refused (and a packing's by seqpack_plan_load()). */
+int seqpack_result_load(const char *path, seqpack_result **ret,
+			seqpack_params *params_out, seqpack_error *err);
+
 #ifdef __cplusplus
 }
 #endif
