@@ -30,6 +30,8 @@ enum {
 	OPT_ALLOW_EMPTY,
 	OPT_RANK_CAPACITIES,
 	OPT_RANK_SPEEDS,
+	OPT_SAVE,
+	OPT_LOAD,
 };
 
 static const char *const cost_names[SEQPACK_COST_COUNT_] = {
@@ -41,6 +43,7 @@ static const char *const cost_names[SEQPACK_COST_COUNT_] = {
 static void usage(void)
 {
 	printf("Usage: seqpack plan [OPTION]... --capacity C --world-size W [FILE]...\n"
+	       "  or:  seqpack plan [-o FORMAT] [--no-timing] --load PLANFILE\n"
 	       "Pack the sequence lengths in the FILEs as 'seqpack pack' does, then plan\n"
 	       "the packs for data-parallel training: steps in which each of W ranks gets\n"
 	       "M packs, packs of similar cost in the same step, each step balanced over\n"
@@ -67,6 +70,11 @@ static void usage(void)
 	       "                         of at most Cr tokens (K, M, G suffixes)\n"
 	       "      --rank-speeds S0,S1,...\n"
 	       "                         W relative speeds > 0: rank r's time is cost / Sr\n"
+	       "      --save PLANFILE    also write the plan and the parameters that made it\n"
+	       "                         to PLANFILE (binary, checksummed; docs/plans.md)\n"
+	       "      --load PLANFILE    print the plan saved in PLANFILE, as the run that\n"
+	       "                         saved it printed it; no input FILEs, no packing or\n"
+	       "                         plan options\n"
 	       "\n"
 	       "Packing options (as for 'seqpack pack'):\n"
 	       "  -a, --algorithm NAME   packing algorithm (default %s)\n"
@@ -390,6 +398,61 @@ static int read_files(const struct tool *t, char **files, size_t nfiles,
 	return EXIT_OK;
 }
 
+/* Print the plan; with save, then write it to that file. */
+static int output_plan(struct tool *t, const seqpack_plan *plan,
+		       const seqpack_plan_params *pp,
+		       const struct output_opts *oo, const char *save)
+{
+	_cleanup_(sb_free) struct sbuf sb = { 0 };
+	output_result(&sb, plan->packing, oo);
+	if (oo->format == OUTPUT_JSON) {
+		/* The packing's object ends in "}\n": reopen it. */
+		if (sb.len >= 2 && !sb_failed(&sb))
+			sb.len -= 2;
+		output_plan_json(&sb, plan, pp, oo->timing);
+	} else {
+		output_plan_text(&sb, plan, pp);
+	}
+	int rc = output_write(t, &sb);
+	if (rc || !save)
+		return rc;
+	seqpack_error err = { 0 };
+	rc = seqpack_plan_save(plan, pp, save, &err);
+	if (rc != SEQPACK_OK) {
+		tool_error(t, "--save: %s", err.message);
+		return rc == SEQPACK_ERR_IO ? EXIT_IO : EXIT_PACK;
+	}
+	return EXIT_OK;
+}
+
+/* --load: the saved plan, printed from what the file holds; the options
+ * that would make another plan are refused rather than ignored. */
+static int run_load(struct tool *t, const char *load, int plan_opt,
+		    int argc, char **argv, const char *save,
+		    const struct output_opts *oo)
+{
+	if (plan_opt)
+		return tool_usage_error(t, "--load takes no packing or plan options: the file holds the plan and the parameters that made it");
+	if (optind < argc)
+		return tool_usage_error(t, "--load: '%s': no input files are taken with it",
+					argv[optind]);
+	if (t->socket)
+		return tool_usage_error(t, "--load: --socket is not taken with it");
+	seqpack_plan *plan = NULL;
+	seqpack_plan_params pp;
+	seqpack_error err = { 0 };
+	int rc = seqpack_plan_load(load, &plan, &pp, &err);
+	if (rc != SEQPACK_OK) {
+		tool_error(t, "%s", err.message);
+		return rc == SEQPACK_ERR_IO ? EXIT_IO
+		       : rc == SEQPACK_ERR_NOMEM ? EXIT_PACK
+						 : EXIT_DATA;
+	}
+	rc = output_plan(t, plan, &pp, oo, save);
+	seqpack_plan_free(plan);
+	return rc;
+}
+
 static int run(struct tool *t, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -415,6 +478,8 @@ static int run(struct tool *t, int argc, char **argv)
 		{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
 		{ "rank-capacities", required_argument, NULL, OPT_RANK_CAPACITIES },
 		{ "rank-speeds", required_argument, NULL, OPT_RANK_SPEEDS },
+		{ "save", required_argument, NULL, OPT_SAVE },
+		{ "load", required_argument, NULL, OPT_LOAD },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct param_opts po;
@@ -424,6 +489,8 @@ static int run(struct tool *t, int argc, char **argv)
 	_cleanup_(rank_lists_free) struct rank_lists rl = { 0 };
 	struct output_opts oo = { .format = OUTPUT_JSON, .timing = 1 };
 	int c, status = EXIT_OK;
+	const char *save = NULL, *load = NULL;
+	int plan_opt = 0; /* a packing or plan option was given (--load) */
 	while ((c = tool_next_option(t, argc, argv,
 				     TOOL_COMMON_SHORTOPTS "a:c:s:t:k:m:o:w:",
 				     longopts, usage, &status)) >= 0) {
@@ -432,9 +499,17 @@ static int run(struct tool *t, int argc, char **argv)
 			taken = plan_option(t, c, optarg, &pp, &rl);
 		if (taken < 0)
 			return EXIT_USAGE;
-		if (taken)
+		if (taken) {
+			plan_opt = 1;
 			continue;
+		}
 		switch (c) {
+		case OPT_SAVE:
+			save = optarg;
+			break;
+		case OPT_LOAD:
+			load = optarg;
+			break;
 		case 'o':
 			if (strcmp(optarg, "json") == 0)
 				oo.format = OUTPUT_JSON;
@@ -456,6 +531,8 @@ static int run(struct tool *t, int argc, char **argv)
 	}
 	if (c == TOOL_OPT_STOP)
 		return status;
+	if (load)
+		return run_load(t, load, plan_opt, argc, argv, save, &oo);
 	pp.seed = po.params.seed;
 	int rc = check_plan_options(t, &pp, &rl);
 	if (rc)
@@ -494,18 +571,9 @@ static int run(struct tool *t, int argc, char **argv)
 			       ? EXIT_PACK
 			       : EXIT_USAGE;
 	}
-	_cleanup_(sb_free) struct sbuf sb = { 0 };
-	output_result(&sb, plan->packing, &oo);
-	if (oo.format == OUTPUT_JSON) {
-		/* The packing's object ends in "}\n": reopen it. */
-		if (sb.len >= 2 && !sb_failed(&sb))
-			sb.len -= 2;
-		output_plan_json(&sb, plan, &pp, oo.timing);
-	} else {
-		output_plan_text(&sb, plan, &pp);
-	}
+	rc = output_plan(t, plan, &pp, &oo, save);
 	seqpack_plan_free(plan);
-	return output_write(t, &sb);
+	return rc;
 }
 
 const struct command cmd_plan = {

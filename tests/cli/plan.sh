@@ -124,4 +124,36 @@ expect_fail "speed 0" 2 "--rank-speeds \\(rank 0\\): '0' is not a finite number 
 expect_fail "empty input" 2 'the packing has no bins' "$SEQPACK" plan -c 1024 -w 2 /dev/null
 expect_fail "drop-last all" 2 'drop_last would drop all 5 packs' "$SEQPACK" plan -a nf -c 1024 -w 8 --drop-last "$f"
 
+
+# --save then --load prints the very same bytes (timing included: the
+# file keeps elapsed_ns), as JSON and as text; a load takes no input or
+# plan options, and a foreign or corrupt file is named.
+expect_ok "save" "$SEQPACK" plan -c 4096 -w 3 --packs-per-rank 2 --drop-last \
+	--rank-speeds 1,2,0.5 --epoch 4 --save "$TMP/plan.bin" "$TMP/r.txt"
+cp "$TMP/out" "$TMP/saved.json"
+expect_ok "load" "$SEQPACK" plan --load "$TMP/plan.bin"
+cmp -s "$TMP/out" "$TMP/saved.json" && pass || fail "--load printed other bytes than the run that saved"
+expect_ok "save text" "$SEQPACK" plan -a nf -c 1024 -w 16 --allow-empty -o text \
+	--rank-capacities 1024,1k,1024,1024,1024,1024,1024,1024,1024,1024,1024,1024,1024,1024,1024,1024 \
+	--save "$TMP/plan2.bin" "$DATA/small.txt"
+cp "$TMP/out" "$TMP/saved.txt"
+expect_ok "load text" "$SEQPACK" plan -o text --load "$TMP/plan2.bin"
+cmp -s "$TMP/out" "$TMP/saved.txt" && pass || fail "--load -o text printed other bytes"
+expect_fail "load with input" 2 "--load: '.*r.txt': no input files" \
+	"$SEQPACK" plan --load "$TMP/plan.bin" "$TMP/r.txt"
+expect_fail "load with options" 2 '--load takes no packing or plan options' \
+	"$SEQPACK" plan --load "$TMP/plan.bin" -w 2
+expect_fail "load foreign" 1 'r.txt: not a seqpack file' \
+	"$SEQPACK" plan --load "$TMP/r.txt"
+printf 'X' | dd of="$TMP/plan.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_fail "load corrupt" 1 'plan.bin: CRC-32 mismatch' \
+	"$SEQPACK" plan --load "$TMP/plan.bin"
+expect_fail "load missing" 3 'none.bin: cannot open' \
+	"$SEQPACK" plan --load "$TMP/none.bin"
+# The plan is printed first, then saved: a failed save exits 3, named.
+run "$SEQPACK" plan -c 4096 -w 2 --save "$TMP/no/plan.bin" "$TMP/r.txt"
+expect_eq "save unwritable status" 3 "$rc"
+grep -q -- '--save: .*no/plan.bin.tmp: cannot create' "$TMP/err" && pass ||
+	fail "save unwritable: stderr $(cat "$TMP/err")"
+
 finish
