@@ -554,13 +554,14 @@ static void *alloc_n(size_t n, size_t size)
 static seqpack_plan *plan_block_new(uint32_t w, double **speeds,
 				    uint32_t **caps)
 {
-	/* sizeof(seqpack_plan) is a multiple of its 8-byte members'
-	 * alignment, so the doubles after it are aligned. */
-	uint8_t *b = calloc(1, sizeof(seqpack_plan) + (size_t)w * 12);
+	/* Rounded up to 16 so that the doubles are aligned where a struct
+	 * aligns its doubles to 4 only (i386) and malloc's to 16. */
+	size_t head = (sizeof(seqpack_plan) + 15) & ~(size_t)15;
+	uint8_t *b = calloc(1, head + (size_t)w * 12);
 	if (!b)
 		return NULL;
-	*speeds = (double *)(void *)(b + sizeof(seqpack_plan));
-	*caps = (uint32_t *)(void *)(b + sizeof(seqpack_plan) + (size_t)w * 8);
+	*speeds = (double *)(void *)(b + head);
+	*caps = (uint32_t *)(void *)(b + head + (size_t)w * 8);
 	return (seqpack_plan *)(void *)b;
 }
 
