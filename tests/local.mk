@@ -47,9 +47,13 @@ tests_test_plan_LDADD = $(TESTLIB_LDADD)
 # Plans and packings in files (lib/plan-file.c).
 check_PROGRAMS += tests/test-plan-file
 TESTS += tests/test-plan-file
-tests_test_plan_file_SOURCES = tests/test-plan-file.c $(TESTLIB_SOURCES)
-tests_test_plan_file_CFLAGS = $(TESTLIB_CFLAGS)
-tests_test_plan_file_LDADD = $(TESTLIB_LDADD)
+# With the allocation-failure interposer (tests/failalloc/local.mk says
+# why -export-dynamic and -fno-builtin), for the loads' NOMEM paths.
+tests_test_plan_file_SOURCES = tests/test-plan-file.c $(TESTLIB_SOURCES) \
+	$(FAILALLOC_SOURCES)
+tests_test_plan_file_CFLAGS = $(TESTLIB_CFLAGS) -fno-builtin
+tests_test_plan_file_LDFLAGS = -export-dynamic
+tests_test_plan_file_LDADD = $(TESTLIB_LDADD) -ldl
 
 # Varlen attention inputs (seqpack_result_cu_seqlens/position_ids) and
 # the CLI's CRC-32 (util/crc32.c, hidden in the library: linked here).

@@ -4,7 +4,9 @@
  * parameters that made them); every single-byte flip and every
  * truncation of a small file refused (the ASan build proves nothing
  * leaks on those paths); a foreign file, an empty one, a newer format,
- * a packing where a plan is expected, a plan that is not its params'. */
+ * a packing where a plan is expected, a plan that is not its params';
+ * every allocation of a load and a save failed in turn (SEQPACK_ERR_NOMEM,
+ * nothing returned, nothing leaked). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include <seqpack/plan.h>
 
+#include "failalloc/interpose.h"
 #include "testlib.h"
 
 #define ck_assert_has(haystack, needle)                                      \
@@ -588,6 +591,77 @@ START_TEST(test_content_checks)
 }
 END_TEST
 
+/* One operation under test, armed by the caller and disarmed here: its
+ * status, and whether it handed out an object (checked and freed). */
+enum op { OP_SAVE, OP_LOAD, OP_RESULT_LOAD };
+
+static int run_op(enum op op, const seqpack_plan *plan,
+		  const seqpack_plan_params *p, int *handed_out,
+		  seqpack_error *err)
+{
+	seqpack_plan *back = NULL;
+	seqpack_result *r = NULL;
+	int rc;
+	if (op == OP_SAVE)
+		rc = seqpack_plan_save(plan, p, path, err);
+	else if (op == OP_LOAD)
+		rc = seqpack_plan_load(path, &back, NULL, err);
+	else
+		rc = seqpack_result_load(path, &r, NULL, err);
+	fa_disarm(); /* the checks below allocate too */
+	if (back)
+		same_plan(plan, back);
+	if (r)
+		same_packing(plan->packing, r);
+	*handed_out = back || r;
+	seqpack_plan_free(back);
+	seqpack_result_free(r);
+	return rc;
+}
+
+/* Fail the k-th allocation of op for every k until it runs without a
+ * failure: each failure is SEQPACK_ERR_NOMEM and hands nothing out (ASan
+ * and valgrind find what it leaked); returns how many k failed it. */
+static unsigned long every_allocation(enum op op, const seqpack_plan *plan,
+				      const seqpack_plan_params *p)
+{
+	for (unsigned long k = 1;; k++) {
+		ck_assert_uint_lt(k, 1000);
+		seqpack_error err = {0};
+		int out;
+		fa_arm(k);
+		int rc = run_op(op, plan, p, &out, &err);
+		if (!fa_fired()) {
+			ck_assert_int_eq(rc, SEQPACK_OK);
+			return k - 1;
+		}
+		ck_assert_msg(rc == SEQPACK_ERR_NOMEM && !out,
+			      "operation %d, allocation %lu failing: status %d, %s (%s)",
+			      op, k, rc, out ? "an object" : "nothing",
+			      err.message);
+	}
+}
+
+START_TEST(test_alloc_fail)
+{
+	dir_setup();
+	seqpack_plan_params p;
+	uint32_t caps[2];
+	double speeds[2];
+	seqpack_plan *plan = small_plan(&p, caps, speeds);
+	ck_assert_uint_gt(every_allocation(OP_SAVE, plan, &p), 0);
+	ck_assert_uint_gt(every_allocation(OP_LOAD, plan, &p), 0);
+	seqpack_params rp;
+	seqpack_params_init(&rp);
+	rp.capacity = 1000;
+	ck_assert_int_eq(seqpack_result_save(plan->packing, &rp, path, NULL),
+			 SEQPACK_OK);
+	ck_assert_uint_gt(every_allocation(OP_RESULT_LOAD, plan, &p), 0);
+	seqpack_plan_free(plan);
+	dir_teardown();
+}
+END_TEST
+
 static Suite *plan_file_suite(void)
 {
 	Suite *s = suite_create("plan-file");
@@ -600,6 +674,7 @@ static Suite *plan_file_suite(void)
 	tcase_add_test(tc, test_packing_corruption);
 	tcase_add_test(tc, test_foreign_files);
 	tcase_add_test(tc, test_content_checks);
+	tcase_add_test(tc, test_alloc_fail);
 	suite_add_tcase(s, tc);
 	return s;
 }
