@@ -799,9 +799,9 @@ SEQPACK_EXPORT int seqpack_plan_save(const seqpack_plan *plan,
 				     const seqpack_plan_params *params,
 				     const char *path, seqpack_error *err)
 {
-	if (!plan || !params || !path)
+	if (!plan || !plan->packing || !params || !path)
 		return seterr(err, SEQPACK_ERR_INVALID,
-			      "plan, params or path is NULL");
+			      "plan, its packing, params or path is NULL");
 	/* Saved only if it would load: the same checks. */
 	int rc = check_packing(plan->packing, path, err);
 	if (rc == SEQPACK_OK)
