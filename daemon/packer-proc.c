@@ -7,6 +7,7 @@
  * still finishing; the packer ends when its socket closes, or with
  * SIGKILL. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -172,6 +173,29 @@ int packer_proc_wait(const struct packer_proc *pp, uint64_t seq,
 			       ? PACKER_WAIT_DONE
 			       : PACKER_WAIT_LOST;
 	}
+}
+
+int packer_proc_call(const struct packer_proc *pp, uint64_t seq,
+		     uint64_t size, uint32_t timeout_ms)
+{
+	struct packer_msg m = {.seq = seq, .size = size};
+	ssize_t w;
+	do
+		w = send(pp->sock, &m, sizeof(m), MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)sizeof(m))
+		return PACKER_WAIT_LOST;
+	return packer_proc_wait(pp, seq, timeout_ms);
+}
+
+int packer_err(seqpack_error *err, int status, const char *fmt, ...)
+{
+	err->status = status;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return status;
 }
 
 /* Wait up to PACKER_EXIT_MS for pid to end by itself, else kill it; no

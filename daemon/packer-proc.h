@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <seqpack/seqpack.h>
+
 #include "config.h"
 
 struct packer_proc {
@@ -30,6 +32,13 @@ int packer_proc_start_streams(struct packer_proc *pp,
 enum { PACKER_WAIT_DONE, PACKER_WAIT_TIMEOUT, PACKER_WAIT_LOST };
 int packer_proc_wait(const struct packer_proc *pp, uint64_t seq,
 		     uint32_t timeout_ms);
+/* Send the "go" numbered seq (the memfd is size bytes) and wait for its
+ * "done" as packer_proc_wait() does; a failed send is PACKER_WAIT_LOST. */
+int packer_proc_call(const struct packer_proc *pp, uint64_t seq,
+		     uint64_t size, uint32_t timeout_ms);
+/* Fill err with status and a formatted message; returns status. */
+int packer_err(seqpack_error *err, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* End it: with SIGKILL when hard, else by closing its socket (it exits
  * on EOF; SIGKILL after 2 s); reap it, and return its wait status (-1
  * when there was none). */

@@ -39,21 +39,6 @@ struct packer {
 	uint64_t seq;
 };
 
-enum { W_DONE, W_TIMEOUT, W_LOST };
-
-static int perr(seqpack_error *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int perr(seqpack_error *err, int status, const char *fmt, ...)
-{
-	err->status = status;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return status;
-}
-
 int packer_init(void)
 {
 	return packer_proc_init();
@@ -88,13 +73,13 @@ static int grow(struct packer *p, size_t need, seqpack_error *err)
 	while (size < need)
 		size *= 2;
 	if (ftruncate(p->shm, (off_t)size) != 0)
-		return perr(err, SEQPACK_ERR_NOMEM,
+		return packer_err(err, SEQPACK_ERR_NOMEM,
 			    "cannot grow the packer's shared memory to %zu bytes: %s",
 			    size, strerror(errno));
 	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, p->shm,
 		       0);
 	if (m == MAP_FAILED)
-		return perr(err, SEQPACK_ERR_NOMEM,
+		return packer_err(err, SEQPACK_ERR_NOMEM,
 			    "cannot map %zu bytes of the packer's shared memory: %s",
 			    size, strerror(errno));
 	if (p->map)
@@ -145,34 +130,6 @@ int packer_lengths(struct packer *p, uint32_t n, uint32_t **ret,
 	return SEQPACK_OK;
 }
 
-/* Wait for the "done" numbered seq, at most timeout_ms (0: forever). */
-static int wait_done(struct packer *p, uint64_t seq, uint32_t timeout_ms)
-{
-	uint64_t deadline = timeout_ms ? util_now_ms() + timeout_ms : 0;
-	for (;;) {
-		int wait = -1;
-		if (deadline) {
-			uint64_t now = util_now_ms();
-			if (now >= deadline)
-				return W_TIMEOUT;
-			wait = deadline - now > INT_MAX ? INT_MAX
-						       : (int)(deadline - now);
-		}
-		struct pollfd pfd = {.fd = p->proc.sock, .events = POLLIN};
-		int r = poll(&pfd, 1, wait);
-		if (r < 0 && errno != EINTR)
-			return W_LOST;
-		if (r <= 0)
-			continue;
-		struct packer_msg m;
-		ssize_t got = recv(p->proc.sock, &m, sizeof(m), MSG_DONTWAIT);
-		if (got < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		return got == (ssize_t)sizeof(m) && m.seq == seq ? W_DONE
-								 : W_LOST;
-	}
-}
-
 /* A packer started for reg, with its plugins loaded. */
 static int ready(struct packer *p, seqpack_registry *reg, seqpack_error *err)
 {
@@ -182,18 +139,18 @@ static int ready(struct packer *p, seqpack_registry *reg, seqpack_error *err)
 	if (p->proc.pid && p->reg != reg)
 		stop(p, 0);
 	if (!p->proc.pid && start(p, reg) != 0)
-		return perr(err, SEQPACK_ERR_NOMEM,
+		return packer_err(err, SEQPACK_ERR_NOMEM,
 			    "cannot start a packer process (see the daemon's log)");
 	if (p->ready)
 		return SEQPACK_OK;
-	if (wait_done(p, 0, PACKER_START_MS) == W_DONE) {
+	if (packer_proc_wait(&p->proc, 0, PACKER_START_MS) == PACKER_WAIT_DONE) {
 		p->ready = 1;
 		return SEQPACK_OK;
 	}
 	char how[96];
 	packer_proc_describe(stop(p, 1), how, sizeof(how));
 	log_err("a packer process %s while loading the plugins", how);
-	return perr(err, SEQPACK_ERR_PLUGIN,
+	return packer_err(err, SEQPACK_ERR_PLUGIN,
 		    "the packer process %s while loading the plugins (see the daemon's log)",
 		    how);
 }
@@ -206,10 +163,10 @@ static int lost(struct packer *p, seqpack_registry *reg, const char *name,
 	int st = stop(p, 1);
 	start(p, reg);
 	uint32_t ms = p->cfg->request_timeout_ms;
-	if (why == W_TIMEOUT) {
+	if (why == PACKER_WAIT_TIMEOUT) {
 		log_warn("plugin %s took longer than %u ms: packer process %d killed",
 			 name, ms, (int)pid);
-		return perr(err, SEQPACK_ERR_TIMEOUT,
+		return packer_err(err, SEQPACK_ERR_TIMEOUT,
 			    "plugin %s took longer than the request timeout of %u ms",
 			    name, ms);
 	}
@@ -217,7 +174,7 @@ static int lost(struct packer *p, seqpack_registry *reg, const char *name,
 	packer_proc_describe(st, how, sizeof(how));
 	log_warn("plugin %s %s (packer process %d); starting another", name,
 		 how, (int)pid);
-	return perr(err, SEQPACK_ERR_PLUGIN, "plugin %s %s", name, how);
+	return packer_err(err, SEQPACK_ERR_PLUGIN, "plugin %s %s", name, how);
 }
 
 /* What the packer wrote is checked before its sizes are used. */
@@ -228,7 +185,7 @@ static int answer(struct packer *p, const char *name, uint32_t n,
 	int status = h->status;
 	if (status != SEQPACK_OK) {
 		if (status < 0 || status >= SEQPACK_STATUS_COUNT_)
-			return perr(err, SEQPACK_ERR_PLUGIN,
+			return packer_err(err, SEQPACK_ERR_PLUGIN,
 				    "plugin %s: its packer answered status %d",
 				    name, status);
 		err->status = status;
@@ -237,7 +194,7 @@ static int answer(struct packer *p, const char *name, uint32_t n,
 		return status;
 	}
 	if (h->rn != n || h->nbins > n)
-		return perr(err, SEQPACK_ERR_PLUGIN,
+		return packer_err(err, SEQPACK_ERR_PLUGIN,
 			    "plugin %s: its packer answered %llu sequences in %llu bins for %u",
 			    name, (unsigned long long)h->rn,
 			    (unsigned long long)h->nbins, n);
@@ -272,9 +229,10 @@ int packer_pack(struct packer *p, seqpack_registry *reg, const char *name,
 		w = send(p->proc.sock, &m, sizeof(m), MSG_NOSIGNAL);
 	while (w < 0 && errno == EINTR);
 	int why = w == (ssize_t)sizeof(m)
-			  ? wait_done(p, m.seq, p->cfg->request_timeout_ms)
-			  : W_LOST;
-	if (why != W_DONE)
+			  ? packer_proc_wait(&p->proc, m.seq,
+					     p->cfg->request_timeout_ms)
+			  : PACKER_WAIT_LOST;
+	if (why != PACKER_WAIT_DONE)
 		return lost(p, reg, name, why, err);
 	return answer(p, name, n, res, err);
 }

@@ -34,19 +34,6 @@ struct stream_packer {
 
 static atomic_uint live;
 
-static int serr(seqpack_error *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int serr(seqpack_error *err, int status, const char *fmt, ...)
-{
-	err->status = status;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return status;
-}
-
 /* One more live stream packer, unless max-stream-packers are. */
 static int count_in(uint32_t max)
 {
@@ -66,13 +53,13 @@ static int grow(struct stream_packer *sp, size_t need, seqpack_error *err)
 	while (size < need)
 		size *= 2;
 	if (ftruncate(sp->shm, (off_t)size) != 0)
-		return serr(err, SEQPACK_ERR_NOMEM,
+		return packer_err(err, SEQPACK_ERR_NOMEM,
 			    "cannot grow the stream packer's shared memory to %zu bytes: %s",
 			    size, strerror(errno));
 	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       sp->shm, 0);
 	if (m == MAP_FAILED)
-		return serr(err, SEQPACK_ERR_NOMEM,
+		return packer_err(err, SEQPACK_ERR_NOMEM,
 			    "cannot map %zu bytes of the stream packer's shared memory: %s",
 			    size, strerror(errno));
 	if (sp->map)
@@ -112,7 +99,7 @@ static int start(struct stream_packer *sp, seqpack_error *err)
 		atomic_fetch_sub(&live, 1);
 		log_err("cannot start a stream packer process: %s",
 			strerror(r));
-		return serr(err, SEQPACK_ERR_NOMEM,
+		return packer_err(err, SEQPACK_ERR_NOMEM,
 			    "cannot start a stream packer process: %s",
 			    strerror(r));
 	}
@@ -121,7 +108,7 @@ static int start(struct stream_packer *sp, seqpack_error *err)
 	char how[96];
 	packer_proc_describe(end_proc(sp), how, sizeof(how));
 	log_err("a stream packer process %s while loading the plugins", how);
-	return serr(err, SEQPACK_ERR_PLUGIN,
+	return packer_err(err, SEQPACK_ERR_PLUGIN,
 		    "the stream packer process %s while loading the plugins (see the daemon's log)",
 		    how);
 }
@@ -131,20 +118,20 @@ int stream_packer_new(const struct config *cfg, seqpack_registry *reg,
 {
 	*ret = NULL;
 	if (count_in(cfg->max_stream_packers) != 0)
-		return serr(err, SEQPACK_ERR_LIMIT,
+		return packer_err(err, SEQPACK_ERR_LIMIT,
 			    "%u connections already have a stream packer process (max-stream-packers = %u); try again later",
 			    cfg->max_stream_packers, cfg->max_stream_packers);
 	struct stream_packer *sp = calloc(1, sizeof(*sp));
 	if (!sp) {
 		atomic_fetch_sub(&live, 1);
-		return serr(err, SEQPACK_ERR_NOMEM, "out of memory");
+		return packer_err(err, SEQPACK_ERR_NOMEM, "out of memory");
 	}
 	sp->cfg = cfg;
 	sp->proc.sock = -1;
 	sp->reg = seqpack_registry_ref(reg);
 	sp->shm = memfd_create("seqpackd-streams", MFD_CLOEXEC);
 	int rc = sp->shm < 0
-			 ? serr(err, SEQPACK_ERR_NOMEM,
+			 ? packer_err(err, SEQPACK_ERR_NOMEM,
 				"cannot create a stream packer's shared memory: %s",
 				strerror(errno))
 			 : grow(sp, 1, err);
@@ -228,7 +215,7 @@ int stream_packer_run(struct stream_packer *sp, const char *plugin,
 	if (why == PACKER_WAIT_TIMEOUT) {
 		log_warn("plugin %s took longer than %u ms in a stream: stream packer process %d killed",
 			 plugin, ms, (int)pid);
-		return serr(err, SEQPACK_ERR_TIMEOUT,
+		return packer_err(err, SEQPACK_ERR_TIMEOUT,
 			    "plugin %s took longer than the request timeout of %u ms; the streams of this connection are lost",
 			    plugin, ms);
 	}
@@ -239,7 +226,7 @@ int stream_packer_run(struct stream_packer *sp, const char *plugin,
 		packer_proc_describe(st, how, sizeof(how));
 	log_warn("plugin %s %s in a stream (stream packer process %d)",
 		 plugin, how, (int)pid);
-	return serr(err, SEQPACK_ERR_PLUGIN,
+	return packer_err(err, SEQPACK_ERR_PLUGIN,
 		    "plugin %s %s; the streams of this connection are lost",
 		    plugin, how);
 }
