@@ -223,15 +223,8 @@ int packer_pack(struct packer *p, seqpack_registry *reg, const char *name,
 	h->params = *params;
 	h->n = n;
 	h->status = SEQPACK_ERR_PLUGIN;
-	struct packer_msg m = {.seq = ++p->seq, .size = p->size};
-	ssize_t w;
-	do
-		w = send(p->proc.sock, &m, sizeof(m), MSG_NOSIGNAL);
-	while (w < 0 && errno == EINTR);
-	int why = w == (ssize_t)sizeof(m)
-			  ? packer_proc_wait(&p->proc, m.seq,
-					     p->cfg->request_timeout_ms)
-			  : PACKER_WAIT_LOST;
+	int why = packer_proc_call(&p->proc, ++p->seq, p->size,
+				   p->cfg->request_timeout_ms);
 	if (why != PACKER_WAIT_DONE)
 		return lost(p, reg, name, why, err);
 	return answer(p, name, n, res, err);

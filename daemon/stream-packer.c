@@ -185,15 +185,8 @@ int stream_packer_run(struct stream_packer *sp, const char *plugin,
 	struct stream_head *h = (struct stream_head *)sp->map;
 	/* what the packer reads back must be what we sized */
 	uint64_t out_off = h->out_off, out_bytes = h->out_bytes;
-	struct packer_msg m = {.seq = ++sp->seq, .size = sp->size};
-	ssize_t w;
-	do
-		w = send(sp->proc.sock, &m, sizeof(m), MSG_NOSIGNAL);
-	while (w < 0 && errno == EINTR);
 	uint32_t ms = sp->cfg->request_timeout_ms;
-	int why = w == (ssize_t)sizeof(m)
-			  ? packer_proc_wait(&sp->proc, m.seq, ms)
-			  : PACKER_WAIT_LOST;
+	int why = packer_proc_call(&sp->proc, ++sp->seq, sp->size, ms);
 	int nonsense = 0;
 	if (why == PACKER_WAIT_DONE) {
 		/* read once: the packer's memory is not ours to trust */
