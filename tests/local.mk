@@ -14,6 +14,13 @@ check_PROGRAMS += tests/test-core tests/test-registry tests/test-properties \
 TESTS += tests/test-core tests/test-registry tests/test-properties \
 	tests/test-optimal tests/test-golden tests/test-stream
 
+# lower_bound with max_items, every algorithm (issue 12).
+check_PROGRAMS += tests/test-bound
+TESTS += tests/test-bound
+tests_test_bound_SOURCES = tests/test-bound.c $(TESTLIB_SOURCES)
+tests_test_bound_CFLAGS = $(TESTLIB_CFLAGS)
+tests_test_bound_LDADD = $(TESTLIB_LDADD)
+
 tests_test_core_SOURCES = tests/test-core.c $(TESTLIB_SOURCES)
 tests_test_core_CFLAGS = $(TESTLIB_CFLAGS)
 tests_test_core_LDADD = $(TESTLIB_LDADD)

@@ -121,7 +121,10 @@ typedef struct seqpack_metrics {
 	uint64_t total_tokens;   /* sum of all lengths */
 	uint64_t capacity;       /* the capacity used */
 	uint64_t padding_tokens; /* bins * capacity - total_tokens */
-	uint64_t lower_bound;    /* ceil(total_tokens / capacity) */
+	/* No packing has fewer bins: ceil(total_tokens / capacity), raised
+	 * to ceil(n / max_items) by seqpack_pack() and
+	 * seqpack_workspace_pack() when params->max_items is set. */
+	uint64_t lower_bound;
 	uint64_t max_items_per_bin;
 	double efficiency;       /* total / (bins * capacity); 1.0 when empty */
 	double mean_items_per_bin; /* 0.0 when there are no bins */
@@ -150,7 +153,9 @@ int seqpack_result_new(size_t n, seqpack_result **ret, seqpack_error *err);
  *  realloc them on their own (large ones are not from malloc). */
 seqpack_result *seqpack_result_free(seqpack_result *r);
 
-/** Recompute r->metrics (all but elapsed_ns) from r and the lengths. */
+/** Recompute r->metrics (all but elapsed_ns) from r and the lengths.
+ *  Having no params, it gives the token bound ceil(total / capacity) as
+ *  lower_bound; the max_items bound is the packing calls' to add. */
 void seqpack_metrics_compute(seqpack_result *r, const uint32_t *lengths,
 			     uint32_t capacity);
 
