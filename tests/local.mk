@@ -119,6 +119,7 @@ tests_test_bf_family_LDADD = lib/libseqpack.la $(CHECK_LIBS)
 # the daemon from the build tree and waits for its READY=1).  gate.la is
 # a test plugin the tests can hold inside pack().
 TEST_DAEMON_SOURCES = tests/test-daemon-util.c tests/test-daemon-util.h \
+	tests/test-daemon-gate.c tests/test-daemon-gate.h \
 	lib/proto.c lib/proto.h $(TESTLIB_SOURCES)
 TEST_DAEMON_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib
 check_PROGRAMS += tests/test-daemon tests/test-daemon-bad \

@@ -19,67 +19,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test-daemon-gate.h"
 #include "test-daemon-util.h"
 #include "testlib.h"
 
 /* A guard against a hung daemon, not a synchronisation delay. */
 #define GUARD_MS 60000
-
-/* ------------------------------------------------------------------ */
-/* The gate (as in test-daemon-load.c) */
-
-struct gate {
-	char dir[64];
-	int entered_rd, entered_wr, release;
-};
-
-static void gate_open(struct gate *g)
-{
-	snprintf(g->dir, sizeof(g->dir), "/tmp/seqpack-gate.XXXXXX");
-	ck_assert(mkdtemp(g->dir) != NULL);
-	char p[128];
-	snprintf(p, sizeof(p), "%s/entered", g->dir);
-	ck_assert_int_eq(mkfifo(p, 0600), 0);
-	g->entered_rd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	ck_assert_int_ge(g->entered_rd, 0);
-	g->entered_wr = open(p, O_WRONLY | O_CLOEXEC);
-	ck_assert_int_ge(g->entered_wr, 0);
-	fcntl(g->entered_rd, F_SETFL, 0);
-	snprintf(p, sizeof(p), "%s/release", g->dir);
-	ck_assert_int_eq(mkfifo(p, 0600), 0);
-	g->release = open(p, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(g->release, 0);
-	setenv("SEQPACK_TEST_GATE", g->dir, 1);
-}
-
-/* One more request is inside the plugin. */
-static void gate_wait_entered(struct gate *g)
-{
-	struct pollfd p = {.fd = g->entered_rd, .events = POLLIN};
-	ck_assert_msg(poll(&p, 1, GUARD_MS) == 1,
-		      "no request reached the gate");
-	char b;
-	ck_assert_int_eq(read(g->entered_rd, &b, 1), 1);
-}
-
-static void gate_release(struct gate *g)
-{
-	ck_assert_int_eq(write(g->release, "r", 1), 1);
-}
-
-static void gate_close(struct gate *g)
-{
-	unsetenv("SEQPACK_TEST_GATE");
-	close(g->entered_rd);
-	close(g->entered_wr);
-	close(g->release);
-	char p[128];
-	snprintf(p, sizeof(p), "%s/entered", g->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/release", g->dir);
-	unlink(p);
-	rmdir(g->dir);
-}
 
 /* The daemon with the gate plugin on its path and extra settings. */
 static void start_gated(struct td *d, const char *config_text,
@@ -206,7 +151,7 @@ START_TEST(pipelined_pack_waits_for_budget)
 	int fd = td_connect_raw(&d);
 	size_t len1 = send_pack(fd, 1, "gate", 200000);
 	ck_assert_uint_gt(2 * len1, 1536u * 1024);
-	gate_wait_entered(&g);
+	gate_wait_entered(&g, 1);
 	struct sender x = {.fd = fd};
 	pthread_t th;
 	ck_assert_int_eq(pthread_create(&th, NULL, send_rest, &x), 0);
@@ -224,17 +169,17 @@ START_TEST(pipelined_pack_waits_for_budget)
 	ck_assert_uint_lt(held, 2 * len1);
 	ck_assert_uint_ge(stat_of(watch, "budget.waits"), 1);
 
-	gate_release(&g);
+	gate_release(&g, 1);
 	ck_assert_uint_eq(expect(fd, 1, SEQPACK_OK, NULL, 0),
 			  SP_PACK | SP_REPLY);
 	/* now PACK 2 is read, and the barrier with it */
 	pthread_join(th, NULL);
 	ck_assert_uint_eq(x.len, len1);
-	gate_wait_entered(&g);
+	gate_wait_entered(&g, 1);
 	char msg[256];
 	expect(fd, 3, SEQPACK_ERR_PROTOCOL, msg, sizeof(msg));
 	ck_assert_msg(strstr(msg, "unknown message type"), "%s", msg);
-	gate_release(&g);
+	gate_release(&g, 1);
 	ck_assert_uint_eq(expect(fd, 2, SEQPACK_OK, NULL, 0),
 			  SP_PACK | SP_REPLY);
 	close(fd);
@@ -259,7 +204,7 @@ START_TEST(budget_shared_across_connections)
 	seqpack_client *watch = td_client(&d);
 	int a = td_connect_raw(&d), b = td_connect_raw(&d);
 	size_t len = send_pack(a, 1, "gate", 200000);
-	gate_wait_entered(&g);
+	gate_wait_entered(&g, 1);
 	struct sender x = {.fd = b};
 	pthread_t th;
 	ck_assert_int_eq(pthread_create(&th, NULL, send_rest, &x), 0);
@@ -268,14 +213,14 @@ START_TEST(budget_shared_across_connections)
 		waiting = stat_of(watch, "budget.waiting");
 	ck_assert_msg(!readable(b), "B was answered while A held the budget");
 	ck_assert_uint_eq(waiting, 1);
-	gate_release(&g);
+	gate_release(&g, 1);
 	ck_assert_uint_eq(expect(a, 1, SEQPACK_OK, NULL, 0),
 			  SP_PACK | SP_REPLY);
 	pthread_join(th, NULL);
 	ck_assert_uint_eq(x.len, len);
-	gate_wait_entered(&g);
+	gate_wait_entered(&g, 1);
 	expect(b, 3, SEQPACK_ERR_PROTOCOL, NULL, 0);
-	gate_release(&g);
+	gate_release(&g, 1);
 	ck_assert_uint_eq(expect(b, 2, SEQPACK_OK, NULL, 0),
 			  SP_PACK | SP_REPLY);
 	ck_assert_uint_eq(stat_of(watch, "budget.waiting"), 0);
@@ -453,7 +398,7 @@ START_TEST(small_client_not_behind_queue)
 	start_gated(&d, NULL, "--threads=1");
 	int a = td_connect_raw(&d), b = td_connect_raw(&d);
 	send_pack(a, 1, "gate", 1000);
-	gate_wait_entered(&g);
+	gate_wait_entered(&g, 1);
 	send_pack(a, 2, "gate", 1000);
 	send_pack(a, 3, "gate", 1000);
 	send_barrier(a, 99);
@@ -466,8 +411,8 @@ START_TEST(small_client_not_behind_queue)
 	uint64_t next_a = 1;
 	for (int k = 0; k < 4; k++) {
 		if (k)
-			gate_wait_entered(&g);
-		gate_release(&g);
+			gate_wait_entered(&g, 1);
+		gate_release(&g, 1);
 		struct pollfd p[2] = {{.fd = a, .events = POLLIN},
 				      {.fd = b, .events = POLLIN}};
 		ck_assert_int_ge(poll(p, 2, GUARD_MS), 1);

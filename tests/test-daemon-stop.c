@@ -17,63 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test-daemon-gate.h"
 #include "test-daemon-util.h"
 #include "testlib.h"
-
-/* The gate: see tests/daemon/gate.c (as in test-daemon-load.c). */
-struct gate {
-	char dir[64];
-	int entered_rd, entered_wr, release;
-};
-
-static void gate_open(struct gate *g)
-{
-	snprintf(g->dir, sizeof(g->dir), "/tmp/seqpack-gate.XXXXXX");
-	ck_assert(mkdtemp(g->dir) != NULL);
-	char p[128];
-	snprintf(p, sizeof(p), "%s/entered", g->dir);
-	ck_assert_int_eq(mkfifo(p, 0600), 0);
-	g->entered_rd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	ck_assert_int_ge(g->entered_rd, 0);
-	g->entered_wr = open(p, O_WRONLY | O_CLOEXEC);
-	ck_assert_int_ge(g->entered_wr, 0);
-	fcntl(g->entered_rd, F_SETFL, 0);
-	snprintf(p, sizeof(p), "%s/release", g->dir);
-	ck_assert_int_eq(mkfifo(p, 0600), 0);
-	g->release = open(p, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(g->release, 0);
-	setenv("SEQPACK_TEST_GATE", g->dir, 1);
-}
-
-static void gate_wait_entered(struct gate *g, int k)
-{
-	for (int i = 0; i < k; i++) {
-		struct pollfd p = {.fd = g->entered_rd, .events = POLLIN};
-		ck_assert_msg(poll(&p, 1, 60000) == 1, "no request reached the gate");
-		char b;
-		ck_assert_int_eq(read(g->entered_rd, &b, 1), 1);
-	}
-}
-
-static void gate_release(struct gate *g, int k)
-{
-	for (int i = 0; i < k; i++)
-		ck_assert_int_eq(write(g->release, "r", 1), 1);
-}
-
-static void gate_close(struct gate *g)
-{
-	unsetenv("SEQPACK_TEST_GATE");
-	close(g->entered_rd);
-	close(g->entered_wr);
-	close(g->release);
-	char p[128];
-	snprintf(p, sizeof(p), "%s/entered", g->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/release", g->dir);
-	unlink(p);
-	rmdir(g->dir);
-}
 
 static struct gate G;
 static struct td D;
